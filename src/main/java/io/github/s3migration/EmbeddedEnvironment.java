@@ -1,0 +1,74 @@
+package io.github.s3migration;
+
+import java.net.URI;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+/**
+ * A real PostgreSQL server and an in-process S3 server (S3Proxy, V4 signatures) on free loopback ports, so the job
+ * and the tests run with no outside service. Never started under the prod profile.
+ */
+public final class EmbeddedEnvironment implements AutoCloseable {
+
+    private static final String ACCESS_KEY = "embedded-access-key";
+    private static final String SECRET_KEY = "embedded-secret-key";
+    private static final String REGION = "us-east-1";
+
+    private final EmbeddedPostgres postgres;
+    private final BlobStoreContext blobStoreContext;
+    private final S3Proxy s3Proxy;
+
+    private EmbeddedEnvironment(EmbeddedPostgres postgres, BlobStoreContext blobStoreContext, S3Proxy s3Proxy) {
+        this.postgres = postgres;
+        this.blobStoreContext = blobStoreContext;
+        this.s3Proxy = s3Proxy;
+    }
+
+    /** Starts both servers with the given buckets created and empty. */
+    public static EmbeddedEnvironment start(String... buckets) throws Exception {
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+        BlobStoreContext blobStoreContext = null;
+        try {
+            blobStoreContext = ContextBuilder.newBuilder("transient-nio2")
+                    .credentials(ACCESS_KEY, SECRET_KEY)
+                    .build(BlobStoreContext.class);
+            for (String bucket : buckets) {
+                blobStoreContext.getBlobStore().createContainerInLocation(null, bucket);
+            }
+            S3Proxy s3Proxy = S3Proxy.builder()
+                    .blobStore(blobStoreContext.getBlobStore())
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                    .endpoint(URI.create("http://127.0.0.1:0"))
+                    .build();
+            s3Proxy.start();
+            return new EmbeddedEnvironment(postgres, blobStoreContext, s3Proxy);
+        } catch (Exception | Error e) {
+            // Jetty's threads are not daemons: a half-started environment would keep the JVM alive.
+            if (blobStoreContext != null) {
+                blobStoreContext.close();
+            }
+            postgres.close();
+            throw e;
+        }
+    }
+
+    public ConnectionSettings connectionSettings() {
+        return new ConnectionSettings(
+                postgres.getJdbcUrl("postgres", "postgres"), "postgres", "",
+                "http://127.0.0.1:" + s3Proxy.getPort(), REGION, ACCESS_KEY, SECRET_KEY, true);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            s3Proxy.stop();
+        } finally {
+            blobStoreContext.close();
+            postgres.close();
+        }
+    }
+}

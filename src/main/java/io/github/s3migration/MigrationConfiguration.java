@@ -1,0 +1,118 @@
+package io.github.s3migration;
+
+import java.net.URI;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/**
+ * Builds what the routes use (data source, S3 client, the run's beans) from validated settings, on the embedded servers
+ * unless {@code migration.embedded=false}. Runs before any route is created, so bad settings stop the job before it
+ * touches anything.
+ */
+public class MigrationConfiguration implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        Settings values = new Settings(properties);
+        MigrationSettings settings = MigrationSettings.from(properties);
+        // The routes read the effective value, the computed default included.
+        properties.addOverrideProperty("migration.batches-in-flight", Integer.toString(settings.batchesInFlight()));
+        Registry registry = context.getRegistry();
+        boolean embedded = values.flag("migration.embedded", false);
+        ConnectionSettings connection;
+        if (embedded) {
+            EmbeddedEnvironment environment = EmbeddedEnvironment.start(settings.sourceBucket(), settings.targetBucket());
+            registry.bind("embeddedEnvironment", EmbeddedEnvironment.class, environment, null, "close");
+            connection = environment.connectionSettings();
+        } else {
+            connection = ConnectionSettings.from(properties);
+        }
+        registry.bind("migrationSettings", MigrationSettings.class, settings);
+        registry.bind("connectionSettings", ConnectionSettings.class, connection);
+
+        // The poller holds one connection while it waits to queue a batch; each batch in flight updates with one.
+        DataSource dataSource = newDataSource(connection, settings.batchesInFlight() + 2);
+        registry.bind("dataSource", DataSource.class, dataSource, null, "close");
+        // One request per copy thread at a time; a few more for status listings.
+        S3Client s3 = newS3Client(connection, settings.parallelism() + 4,
+                values.integer("migration.s3.timeout-seconds", 120, 1, 3_600));
+        registry.bind("s3Client", S3Client.class, s3, null, "close");
+
+        MigrationRun run = new MigrationRun();
+        registry.bind("migrationRun", MigrationRun.class, run);
+        registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation());
+        registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
+
+        if (embedded) {
+            int sampleRows = values.integer("migration.embedded.sample-rows", 2_000, 0, 10_000_000);
+            new SampleDataset(dataSource, s3, settings).create(sampleRows, 0.5, 42);
+        }
+        TableCheck.check(dataSource, settings);
+    }
+
+    static HikariDataSource newDataSource(ConnectionSettings connection, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("migration-db");
+        config.setJdbcUrl(connection.dbUrl());
+        config.setUsername(connection.dbUser());
+        config.setPassword(connection.dbPassword());
+        config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
+        try {
+            return new HikariDataSource(config);
+        } catch (HikariPool.PoolInitializationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new InvalidConfigurationException("Cannot connect to the database " + connection.databaseName()
+                    + " as " + connection.dbUser() + ": " + cause.getMessage());
+        }
+    }
+
+    static S3Client newS3Client(ConnectionSettings connection, int maxConnections, int timeoutSeconds) {
+        AwsCredentialsProvider credentials = connection.s3AccessKey().isEmpty()
+                ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(connection.s3AccessKey(), connection.s3SecretKey()));
+        S3ClientBuilder builder = S3Client.builder()
+                .region(Region.of(connection.s3Region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(connection.s3PathStyle())
+                // S3-compatible servers reject the SDK's newer default checksums
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(ApacheHttpClient.builder()
+                        .maxConnections(maxConnections)
+                        .socketTimeout(Duration.ofSeconds(timeoutSeconds)))
+                // Camel's redelivery policy is the one place that retries, so attempts are counted once.
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .apiCallAttemptTimeout(Duration.ofSeconds(timeoutSeconds)));
+        if (!connection.s3Endpoint().isEmpty()) {
+            try {
+                builder.endpointOverride(URI.create(connection.s3Endpoint()));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigurationException("migration.s3.endpoint is not a valid URL: " + connection.s3Endpoint());
+            }
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,86 @@
+package io.github.s3migration;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.apache.camel.spi.PropertiesComponent;
+
+/**
+ * What to migrate and how hard to push, validated once at start-up: the routes use the same keys as placeholders,
+ * so a value that passes here is what goes into their SQL and endpoint URIs.
+ */
+public record MigrationSettings(
+        String table,
+        String idColumn,
+        String keyColumn,
+        String sourceBucket,
+        String sourcePrefix,
+        String targetBucket,
+        String targetPrefix,
+        int batchSize,
+        int parallelism,
+        int batchesInFlight,
+        boolean skipExisting,
+        String deadLetterDir) {
+
+    /** Keys longer than this are refused by S3. */
+    public static final int MAX_KEY_BYTES = 1024;
+
+    private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,254}");
+
+    static MigrationSettings from(PropertiesComponent properties) {
+        Settings settings = new Settings(properties);
+        int batchSize = settings.integer("migration.batch-size", 100, 1, 10_000);
+        int parallelism = settings.integer("migration.parallelism", 32, 1, 4_096);
+        // Enough whole batches in flight to keep every copy thread busy, plus one being filled.
+        int batchesInFlight = settings.integer("migration.batches-in-flight",
+                (parallelism + batchSize - 1) / batchSize + 1, 1, 1_024);
+        MigrationSettings answer = new MigrationSettings(
+                settings.identifier("migration.table", true),
+                settings.identifier("migration.id-column", false),
+                settings.identifier("migration.key-column", false),
+                bucket(settings, "migration.source.bucket"),
+                settings.required("migration.source.prefix"),
+                bucket(settings, "migration.target.bucket"),
+                settings.required("migration.target.prefix"),
+                batchSize,
+                parallelism,
+                batchesInFlight,
+                settings.flag("migration.skip-existing", true),
+                settings.text("migration.dead-letter-dir", "dead-letters"));
+        answer.checkPrefixesAreDistinct();
+        return answer;
+    }
+
+    private static String bucket(Settings settings, String key) {
+        String name = settings.required(key);
+        if (!BUCKET.matcher(name).matches()) {
+            throw new InvalidConfigurationException(key + " is not a valid bucket name: '" + name + "'");
+        }
+        return name;
+    }
+
+    /** A key under both prefixes would be legacy and production at once. */
+    private void checkPrefixesAreDistinct() {
+        if (sourcePrefix.startsWith(targetPrefix) || targetPrefix.startsWith(sourcePrefix)) {
+            throw new InvalidConfigurationException("migration.source.prefix '" + sourcePrefix
+                    + "' and migration.target.prefix '" + targetPrefix + "' overlap: one starts with the other");
+        }
+    }
+
+    /** Plans one polled legacy row (columns {@code id} and {@code source_key}); refuses keys that cannot move. */
+    public RowMigration plan(Map<String, Object> row) {
+        long id = ((Number) row.get("id")).longValue();
+        String sourceKey = (String) row.get("source_key");
+        String rest = sourceKey.substring(sourcePrefix.length());
+        if (rest.isEmpty()) {
+            throw new InvalidRowException("key '" + sourceKey + "' is the legacy prefix alone: there is no object name to move");
+        }
+        String targetKey = targetPrefix + rest;
+        if (targetKey.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            throw new InvalidRowException("target key would be longer than " + MAX_KEY_BYTES + " bytes, the S3 limit");
+        }
+        return new RowMigration(id, sourceKey, targetKey);
+    }
+}

@@ -1,0 +1,73 @@
+package io.github.s3migration;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.apache.camel.spi.PropertiesComponent;
+
+/** Reads settings from Camel's properties and turns every bad value into a one-line {@link InvalidConfigurationException}. */
+final class Settings {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+
+    private final PropertiesComponent properties;
+
+    Settings(PropertiesComponent properties) {
+        this.properties = properties;
+    }
+
+    Optional<String> optional(String key) {
+        return properties.resolveProperty(key).map(String::trim).filter(value -> !value.isEmpty());
+    }
+
+    String text(String key, String fallback) {
+        return optional(key).orElse(fallback);
+    }
+
+    /** Names the environment variable too, since the prod profile reads each required value from one. */
+    String required(String key) {
+        return optional(key).orElseThrow(() -> new InvalidConfigurationException(
+                "Missing required setting " + key + " (environment variable " + environmentName(key) + ")"));
+    }
+
+    int integer(String key, int fallback, int min, int max) {
+        String value = text(key, Integer.toString(fallback));
+        int number;
+        try {
+            number = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigurationException(key + " must be a whole number, not '" + value + "'");
+        }
+        if (number < min || number > max) {
+            throw new InvalidConfigurationException(key + " must be between " + min + " and " + max + ", not " + number);
+        }
+        return number;
+    }
+
+    boolean flag(String key, boolean fallback) {
+        String value = text(key, Boolean.toString(fallback));
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new InvalidConfigurationException(key + " must be true or false, not '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    /** Table and column names go into SQL text, so only plain identifiers are accepted (schema.table for tables). */
+    String identifier(String key, boolean schemaQualified) {
+        String value = required(key);
+        String[] parts = value.split("\\.", -1);
+        boolean valid = parts.length == 1 || (schemaQualified && parts.length == 2);
+        for (String part : parts) {
+            valid &= IDENTIFIER.matcher(part).matches();
+        }
+        if (!valid) {
+            throw new InvalidConfigurationException(key + " is not a plain SQL identifier: '" + value + "'");
+        }
+        return value;
+    }
+
+    /** migration.db.url is read from MIGRATION_DB_URL under the prod profile, and so on for every key. */
+    static String environmentName(String key) {
+        return key.toUpperCase().replace('.', '_').replace('-', '_');
+    }
+}

@@ -1,0 +1,82 @@
+package io.github.s3migration;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What an operator sees from the application itself: the embedded default, and refusals before anything runs. */
+class ApplicationTest {
+
+    @TempDir
+    Path deadLetterDir;
+    private final ListAppender<ILoggingEvent> console = new ListAppender<>();
+
+    @BeforeEach
+    void captureConsole() {
+        console.start();
+        ((Logger) LoggerFactory.getLogger("io.github.s3migration")).addAppender(console);
+    }
+
+    @AfterEach
+    void releaseConsole() {
+        ((Logger) LoggerFactory.getLogger("io.github.s3migration")).detachAppender(console);
+    }
+
+    @Test
+    void embeddedDefaultMigratesItsSampleDataAndPrintsTheStatusBeforeAndAfter() {
+        int exitCode = run("migration.embedded.sample-rows", "300");
+
+        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
+        List<String> lines = lines();
+        assertThat(lines).filteredOn(line -> line.equals("Current data status:")).hasSize(2);
+        assertThat(lines).filteredOn(line -> line.endsWith("legacy entries in the database"))
+                .hasSize(2).last().isEqualTo("* 0 legacy entries in the database");
+        assertThat(lines).contains("* 300 production entries in the database");
+        assertThat(lines).anyMatch(line -> line.startsWith("Migration finished after"));
+    }
+
+    @Test
+    void prodProfileNamesTheMissingEnvironmentVariable() {
+        // As an operator selects it: -Dcamel.main.profile=prod
+        System.setProperty("camel.main.profile", "prod");
+        int exitCode;
+        try {
+            exitCode = run("migration.parallelism", "4");
+        } finally {
+            System.clearProperty("camel.main.profile");
+        }
+
+        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(lines()).contains("ERROR: Missing required setting migration.db.url (environment variable MIGRATION_DB_URL)");
+    }
+
+    @Test
+    void batchSizeZeroIsRefused() {
+        int exitCode = run("migration.batch-size", "0");
+
+        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(lines()).contains("ERROR: migration.batch-size must be between 1 and 10000, not 0");
+    }
+
+    private int run(String key, String value) {
+        Map<String, String> overrides = new HashMap<>(Map.of("migration.dead-letter-dir", deadLetterDir.toString()));
+        overrides.put(key, value);
+        return MigrationApplication.run(overrides);
+    }
+
+    private List<String> lines() {
+        return console.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+}

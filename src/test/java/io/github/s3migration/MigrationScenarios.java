@@ -1,0 +1,315 @@
+package io.github.s3migration;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The migration job run end to end, as an operator runs it, against a real PostgreSQL and a real S3 server.
+ * Subclasses say where those servers are: embedded here, in containers where a Docker engine exists.
+ */
+abstract class MigrationScenarios {
+
+    static final String LEGACY_BUCKET = "sketch-legacy-s3";
+    static final String PRODUCTION_BUCKET = "sketch-production-s3";
+    static final MigrationSettings SETTINGS = new MigrationSettings("avatars", "id", "path", LEGACY_BUCKET, "image/",
+            PRODUCTION_BUCKET, "avatar/", 100, 32, 2, true, "dead-letters");
+
+    @TempDir
+    Path deadLetterDir;
+    HikariDataSource db;
+    S3Client s3;
+
+    /** Where the database and the S3 server of this run of the scenarios are. */
+    protected abstract ConnectionSettings connection();
+
+    @BeforeEach
+    void startFromNothing() throws Exception {
+        db = MigrationConfiguration.newDataSource(connection(), 4);
+        s3 = MigrationConfiguration.newS3Client(connection(), 32, 30);
+        for (String bucket : List.of(LEGACY_BUCKET, PRODUCTION_BUCKET)) {
+            emptyOrCreate(bucket);
+        }
+        new SampleDataset(db, s3, SETTINGS).recreateTable();
+    }
+
+    @AfterEach
+    void closeClients() {
+        db.close();
+        s3.close();
+    }
+
+    @Test
+    void migratesMixedDatasetAndLeavesUnexpectedRowsAlone() throws Exception {
+        int legacy = new SampleDataset(db, s3, SETTINGS).create(400, 0.5, 7);
+        List<String> unexpected = List.of("other/avatar-1.png", "image", "IMAGE/avatar-2.png", "");
+        insertRows(unexpected, false);
+        execute("INSERT INTO avatars (path) VALUES (NULL)");
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+
+        List<String> keys = keys();
+        assertThat(keys.stream().filter(key -> key != null && key.startsWith("image/"))).isEmpty();
+        List<String> production = keys.stream().filter(key -> key != null && key.startsWith("avatar/")).toList();
+        assertThat(production).hasSize(400);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(production);
+        assertThat(keys.subList(400, 405)).containsExactly("other/avatar-1.png", "image", "IMAGE/avatar-2.png", "", null);
+        assertThat(objectKeys(LEGACY_BUCKET)).hasSize(legacy);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void reRunAfterCompletionCopiesNothing() throws Exception {
+        new SampleDataset(db, s3, SETTINGS).create(200, 0.5, 11);
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        List<String> afterFirstRun = keys();
+        // Any copy attempted now would fail and be dead-lettered.
+        emptyOrCreate(LEGACY_BUCKET);
+
+        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).isEqualTo(afterFirstRun);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void existenceCheckKeepsObjectsAlreadyAtTheTarget() throws Exception {
+        givenObjectAlreadyCopied();
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("copied earlier");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/b.png")).isEqualTo("legacy b");
+    }
+
+    @Test
+    void withoutExistenceCheckEveryObjectIsCopied() throws Exception {
+        givenObjectAlreadyCopied();
+
+        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
+    }
+
+    @Test
+    void missingSourceObjectIsDeadLetteredAndTheOtherRowsMigrate() throws Exception {
+        List<String> legacy = numberedKeys("image/", 20);
+        insertRows(legacy, true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-7.png"));
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+
+        List<JsonNode> deadLetters = deadLetters();
+        assertThat(deadLetters).hasSize(1);
+        JsonNode deadLetter = deadLetters.get(0);
+        assertThat(deadLetter.get("rowId").asLong()).isEqualTo(7);
+        assertThat(deadLetter.get("sourceKey").asText()).isEqualTo("image/avatar-7.png");
+        assertThat(deadLetter.get("targetKey").asText()).isEqualTo("avatar/avatar-7.png");
+        assertThat(deadLetter.get("errorType").asText()).isEqualTo("NoSuchKey");
+        assertThat(deadLetter.get("attempts").asInt()).isEqualTo(1);
+        assertThat(keys()).filteredOn(key -> key.startsWith("image/")).containsExactly("image/avatar-7.png");
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(
+                keys().stream().filter(key -> key.startsWith("avatar/")).toList());
+    }
+
+    @Test
+    void transientS3FailuresAreRetriedAndNothingIsDeadLettered() throws Exception {
+        List<String> legacy = numberedKeys("image/", 150);
+        insertRows(legacy, true);
+        try (FaultInjectingProxy proxy = new FaultInjectingProxy(connection().s3Endpoint(), 4, 11)) {
+            int exitCode = migrate("migration.s3.endpoint", proxy.endpoint(),
+                    "migration.retry.initial-delay-ms", "10", "migration.retry.max-redeliveries", "10");
+
+            assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
+            assertThat(proxy.slowDownsAnswered()).isGreaterThan(10);
+            assertThat(proxy.connectionsReset()).isGreaterThan(5);
+        }
+        assertThat(deadLetters()).isEmpty();
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).hasSize(150);
+    }
+
+    @Test
+    void failedBatchUpdateLosesNoRowAndReRunCompletesIt() throws Exception {
+        insertRows(numberedKeys("image/", 30), true);
+        execute("CREATE FUNCTION refuse_row_15() RETURNS trigger AS $$ BEGIN"
+                + " IF NEW.id = 15 THEN RAISE EXCEPTION 'row 15 is locked'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+        execute("CREATE TRIGGER refuse_row_15 BEFORE UPDATE ON avatars FOR EACH ROW EXECUTE FUNCTION refuse_row_15()");
+
+        int firstRun = migrate("migration.batch-size", "10", "migration.retry.max-redeliveries", "1",
+                "migration.retry.initial-delay-ms", "10");
+
+        assertThat(firstRun).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        List<String> keys = keys();
+        assertThat(keys.subList(10, 20)).allMatch(key -> key.startsWith("image/"));
+        assertThat(deadLetters()).extracting(letter -> letter.get("rowId").asLong())
+                .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(11, 20).mapToObj(Long::valueOf).toList());
+        assertThat(keys.subList(0, 10)).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(keys.subList(20, 30)).allMatch(key -> key.startsWith("avatar/"));
+
+        execute("DROP TRIGGER refuse_row_15 ON avatars");
+        assertThat(migrate("migration.batch-size", "10")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(keys());
+    }
+
+    @Test
+    void oddKeysMigrate() throws Exception {
+        List<String> odd = List.of("image/with space.png", "image/plus+sign.png", "image/percent%20sign.png",
+                "image/ünïcødé-日本語.png", "image/question?.png", "image/hash#.png", "image/" + "x".repeat(994));
+        assertThat(odd.get(6).getBytes(StandardCharsets.UTF_8)).hasSize(1_000);
+        insertRows(odd, true);
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+
+        List<String> expected = odd.stream().map(key -> "avatar/" + key.substring("image/".length())).toList();
+        assertThat(keys()).containsExactlyElementsOf(expected);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void keyThatIsThePrefixAloneIsDeadLettered() throws Exception {
+        insertRows(List.of("image/a.png", "image/"), false);
+        insertObject(LEGACY_BUCKET, "image/a.png", "a");
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+
+        assertThat(keys()).containsExactly("avatar/a.png", "image/");
+        assertThat(deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.get("rowId").asLong()).isEqualTo(2);
+            assertThat(letter.get("errorType").asText()).isEqualTo("InvalidRowException");
+        });
+    }
+
+    @Test
+    void invalidTableNameIsRefusedBeforeAnyWrite() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        assertThat(migrate("migration.table", "avatars; DROP TABLE avatars")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
+    /** Runs the job as an operator would, against this scenario's servers; returns its exit code. */
+    int migrate(String... keyValues) {
+        ConnectionSettings connection = connection();
+        Map<String, String> overrides = new HashMap<>(Map.of(
+                "migration.embedded", "false",
+                "migration.db.url", connection.dbUrl(),
+                "migration.db.user", connection.dbUser(),
+                "migration.db.password", connection.dbPassword(),
+                "migration.s3.endpoint", connection.s3Endpoint(),
+                "migration.s3.region", connection.s3Region(),
+                "migration.s3.access-key", connection.s3AccessKey(),
+                "migration.s3.secret-key", connection.s3SecretKey(),
+                "migration.s3.path-style", "true",
+                "migration.dead-letter-dir", deadLetterDir.toString()));
+        overrides.put("migration.poll-delay-ms", "20");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            overrides.put(keyValues[i], keyValues[i + 1]);
+        }
+        return MigrationApplication.run(overrides);
+    }
+
+    private void givenObjectAlreadyCopied() throws Exception {
+        insertRows(List.of("image/a.png", "image/b.png"), false);
+        insertObject(LEGACY_BUCKET, "image/a.png", "legacy a");
+        insertObject(LEGACY_BUCKET, "image/b.png", "legacy b");
+        insertObject(PRODUCTION_BUCKET, "avatar/a.png", "copied earlier");
+    }
+
+    static List<String> numberedKeys(String prefix, int count) {
+        return IntStream.rangeClosed(1, count).mapToObj(i -> prefix + "avatar-" + i + ".png").toList();
+    }
+
+    /** Rows get ids 1, 2, ... in list order; with objects, each key gets an object in its prefix's bucket. */
+    void insertRows(List<String> keys, boolean withObjects) throws Exception {
+        SampleDataset dataset = new SampleDataset(db, s3, SETTINGS);
+        dataset.insertRows(keys);
+        if (withObjects) {
+            dataset.uploadObjects(keys, 1);
+        }
+    }
+
+    void insertObject(String bucket, String key, String content) {
+        s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString(content));
+    }
+
+    String content(String bucket, String key) {
+        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String();
+    }
+
+    void execute(String sql) throws SQLException {
+        try (Connection connection = db.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    /** The key column of every row, in id order. */
+    List<String> keys() throws SQLException {
+        List<String> keys = new ArrayList<>();
+        try (Connection connection = db.getConnection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT path FROM avatars ORDER BY id")) {
+            while (rows.next()) {
+                keys.add(rows.getString(1));
+            }
+        }
+        return keys;
+    }
+
+    Set<String> objectKeys(String bucket) {
+        return s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents().stream()
+                .map(object -> object.key()).collect(Collectors.toSet());
+    }
+
+    List<JsonNode> deadLetters() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> letters = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(deadLetterDir)) {
+            for (Path file : files.filter(path -> path.getFileName().toString().matches("[^.].*\\.json")).toList()) {
+                letters.add(json.readTree(file.toFile()));
+            }
+        }
+        return letters;
+    }
+
+    private void emptyOrCreate(String bucket) {
+        try {
+            for (String key : objectKeys(bucket)) {
+                s3.deleteObject(b -> b.bucket(bucket).key(key));
+            }
+        } catch (NoSuchBucketException e) {
+            s3.createBucket(b -> b.bucket(bucket));
+        }
+    }
+}
