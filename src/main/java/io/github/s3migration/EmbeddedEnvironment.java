@@ -30,7 +30,8 @@ public final class EmbeddedEnvironment implements AutoCloseable {
 
     /** Starts both servers with the given buckets created and empty. */
     public static EmbeddedEnvironment start(String... buckets) throws Exception {
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+        // Closed by Camel when the job stops: its own shutdown hook would stop the database under in-flight updates.
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
         BlobStoreContext blobStoreContext = null;
         try {
             blobStoreContext = ContextBuilder.newBuilder("transient-nio2")

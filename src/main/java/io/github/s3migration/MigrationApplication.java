@@ -20,6 +20,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class MigrationApplication {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationApplication.class);
+    /** Ids of routes in routes/migration.camel.yaml. */
+    private static final String POLL_ROUTE = "poll-legacy-rows";
+    private static final String PROGRESS_ROUTE = "report-progress";
+    private static final long BATCHES_IN_FLIGHT_GRACE_MILLIS = 20_000;
 
     private MigrationApplication() {
     }
@@ -72,11 +76,13 @@ public final class MigrationApplication {
             Registry registry = main.getCamelContext().getRegistry();
             run = registry.findSingleByType(MigrationRun.class);
             MigrationSettings settings = registry.findSingleByType(MigrationSettings.class);
+            Preflight.check(registry.findSingleByType(DataSource.class), registry.findSingleByType(S3Client.class),
+                    settings, registry.findSingleByType(ConnectionSettings.class), run.runId());
             LOG.info("Migrating rows of table {}: {}/{} to {}/{} (batch size {}, parallelism {}, run {})",
                     settings.table(), settings.sourceBucket(), settings.sourcePrefix(), settings.targetBucket(),
                     settings.targetPrefix(), settings.batchSize(), settings.parallelism(), run.runId());
-            printStatus(registry);
-            run.startClock();
+            DataStatus status = printStatus(registry);
+            run.start(status == null ? 0 : status.legacyRows(), settings.batchSize());
         }
 
         @Override
@@ -86,6 +92,15 @@ public final class MigrationApplication {
 
         @Override
         public void beforeStop(BaseMainSupport main) {
+            CamelContext context = main.getCamelContext();
+            try {
+                context.getRouteController().stopRoute(PROGRESS_ROUTE);
+                if (!run.isFinished()) {
+                    finishBatchesInFlight(context);
+                }
+            } catch (Exception e) {
+                LOG.warn("WARNING: could not stop cleanly: {}", describe(e));
+            }
             LOG.info(run.summary());
             printStatus(main.getCamelContext().getRegistry());
             if (run.deadLetters() > 0) {
@@ -94,17 +109,28 @@ public final class MigrationApplication {
             }
         }
 
+        /** Stopped before the end (Ctrl-C): hand out no more rows, and let the batches in flight copy and update. */
+        private void finishBatchesInFlight(CamelContext context) throws Exception {
+            LOG.info("Stopping: no more rows are handed out; finishing the batches in flight");
+            context.getRouteController().stopRoute(POLL_ROUTE);
+            if (!run.awaitBatchesInFlight(BATCHES_IN_FLIGHT_GRACE_MILLIS)) {
+                LOG.warn("WARNING: some batches did not finish in time; their rows stay legacy for the next run");
+            }
+        }
+
         int exitCode() {
             return run == null ? MigrationRun.EXIT_CANNOT_RUN : run.exitCode();
         }
 
-        private static void printStatus(Registry registry) {
+        private static DataStatus printStatus(Registry registry) {
             try {
                 DataStatus status = DataStatus.measure(registry.findSingleByType(DataSource.class),
                         registry.findSingleByType(S3Client.class), registry.findSingleByType(MigrationSettings.class));
                 status.lines().forEach(LOG::info);
+                return status;
             } catch (Exception e) {
                 LOG.warn("WARNING: could not measure the data status: {}", describe(e));
+                return null;
             }
         }
     }

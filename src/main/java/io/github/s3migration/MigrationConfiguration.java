@@ -59,7 +59,7 @@ public class MigrationConfiguration implements CamelConfiguration {
                 values.integer("migration.s3.timeout-seconds", 120, 1, 3_600));
         registry.bind("s3Client", S3Client.class, s3, null, "close");
 
-        MigrationRun run = new MigrationRun();
+        MigrationRun run = new MigrationRun(settings.batchesInFlight());
         registry.bind("migrationRun", MigrationRun.class, run);
         registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation());
         registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
@@ -68,7 +68,6 @@ public class MigrationConfiguration implements CamelConfiguration {
             int sampleRows = values.integer("migration.embedded.sample-rows", 2_000, 0, 10_000_000);
             new SampleDataset(dataSource, s3, settings).create(sampleRows, 0.5, 42);
         }
-        TableCheck.check(dataSource, settings);
     }
 
     static HikariDataSource newDataSource(ConnectionSettings connection, int poolSize) {

@@ -38,18 +38,28 @@ public final class MigrationRun {
     private final LongAdder deadLetters = new LongAdder();
     private final List<Runnable> whenFinished = new ArrayList<>();
 
+    private final int maxBatchesInFlight;
     private volatile long lastHandedOutId = Long.MIN_VALUE;
+    private volatile long legacyRowsAtStart;
+    private volatile int batchSize = 1;
     private long batchesHandedOut;
     private long batchesFinished;
     private boolean allHandedOut;
     private boolean finished;
 
+    /** @param maxBatchesInFlight batches handed out but not finished at most: the bound on memory and on latency */
+    public MigrationRun(int maxBatchesInFlight) {
+        this.maxBatchesInFlight = maxBatchesInFlight;
+    }
+
     public String runId() {
         return runId;
     }
 
-    /** Elapsed time and rates count from here: after the checks and the status, when rows start to move. */
-    public void startClock() {
+    /** Elapsed time, rates and progress count from here: after the checks and the status, when rows start to move. */
+    public void start(long legacyRows, int rowsPerBatch) {
+        legacyRowsAtStart = legacyRows;
+        batchSize = rowsPerBatch;
         startNanos = System.nanoTime();
     }
 
@@ -58,7 +68,14 @@ public final class MigrationRun {
         return lastHandedOutId;
     }
 
-    public synchronized void handOut(List<Map<String, Object>> rows) {
+    /**
+     * Records a page of rows as handed out, first waiting while the in-flight limit is reached: Camel's routing is
+     * asynchronous past the queue, so this wait is what keeps the poller from reading the whole table into memory.
+     */
+    public synchronized void handOut(List<Map<String, Object>> rows) throws InterruptedException {
+        while (batchesHandedOut - batchesFinished >= maxBatchesInFlight) {
+            wait();
+        }
         lastHandedOutId = ((Number) rows.get(rows.size() - 1).get("id")).longValue();
         batchesHandedOut++;
     }
@@ -68,7 +85,10 @@ public final class MigrationRun {
     }
 
     public void batchFinished() {
-        finishIfDone(() -> batchesFinished++);
+        finishIfDone(() -> {
+            batchesFinished++;
+            notifyAll();
+        });
     }
 
     public void copied() {
@@ -91,6 +111,19 @@ public final class MigrationRun {
             LOG.warn("WARNING: {} of {} rows changed in the database while their objects were copied; left as they are",
                     expected - updated, expected);
         }
+    }
+
+    /** Waits until every batch handed out so far has finished, or the time is up; says whether they all did. */
+    public synchronized boolean awaitBatchesInFlight(long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (batchesFinished < batchesHandedOut) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
     }
 
     /** Runs the action once the run is done, at once if it already is. */
@@ -135,8 +168,30 @@ public final class MigrationRun {
         return deadLetters.sum();
     }
 
+    /** Percent of the legacy rows found at start, batches, counters, elapsed time, current rate and ETA. */
+    public String progress() {
+        double seconds = elapsedSeconds();
+        long done = rowsUpdated.sum() + deadLetters.sum() + rowsChangedMeanwhile.sum();
+        long total = Math.max(legacyRowsAtStart, done);
+        double rate = seconds > 0 ? done / seconds : 0;
+        long batchesTotal = (total + batchSize - 1) / batchSize;
+        String eta = rate > 0 ? String.format("%.0f s", (total - done) / rate) : "unknown";
+        long batchesDone;
+        synchronized (this) {
+            batchesDone = batchesFinished;
+        }
+        return String.format("Progress %d%%, batches %d/%d, files copied %d, already present %d, rows updated %d,"
+                        + " dead letters %d, elapsed %.1f s, rate %.1f rows/s, ETA %s",
+                total == 0 ? 100 : done * 100 / total, batchesDone, batchesTotal, copied.sum(), skippedExisting.sum(),
+                rowsUpdated.sum(), deadLetters.sum(), seconds, rate, eta);
+    }
+
+    private double elapsedSeconds() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
     public String summary() {
-        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        double seconds = elapsedSeconds();
         long updated = rowsUpdated.sum();
         return String.format("%s after %.2f seconds: %d files copied, %d already present, %d rows updated,"
                         + " %d rows changed meanwhile, %d dead letters, %.1f rows/s",

@@ -220,6 +220,25 @@ abstract class MigrationScenarios {
         assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
     }
 
+    @Test
+    void unknownTargetBucketIsRefusedBeforeAnyWrite() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        assertThat(migrate("migration.target.bucket", "no-such-bucket")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+    }
+
+    @Test
+    void wrongS3CredentialsAreRefusedBeforeAnyWrite() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        assertThat(migrate("migration.s3.secret-key", "not-the-secret")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
     /** Runs the job as an operator would, against this scenario's servers; returns its exit code. */
     int migrate(String... keyValues) {
         ConnectionSettings connection = connection();
