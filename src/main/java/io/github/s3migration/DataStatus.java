@@ -9,12 +9,16 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Objects per bucket and rows per kind, printed before and after a run in the same format so they compare. */
 public record DataStatus(
-        String sourceBucket, long sourceObjects,
-        String targetBucket, long targetObjects,
+        MigrationSettings settings, ObjectCount source, ObjectCount target,
         long legacyRows, long productionRows, long totalRows) {
+
+    /** Objects in a bucket, and how many of them are under the prefix the job works with. */
+    public record ObjectCount(long total, long underPrefix) {
+    }
 
     public static DataStatus measure(DataSource dataSource, S3Client s3, MigrationSettings settings) throws SQLException {
         String sql = "SELECT count(*) FILTER (WHERE starts_with(" + settings.keyColumn() + ", ?)),"
@@ -26,16 +30,23 @@ public record DataStatus(
             count.setString(2, settings.targetPrefix());
             try (ResultSet rows = count.executeQuery()) {
                 rows.next();
-                return new DataStatus(
-                        settings.sourceBucket(), countObjects(s3, settings.sourceBucket()),
-                        settings.targetBucket(), countObjects(s3, settings.targetBucket()),
+                return new DataStatus(settings,
+                        countObjects(s3, settings.sourceBucket(), settings.sourcePrefix()),
+                        countObjects(s3, settings.targetBucket(), settings.targetPrefix()),
                         rows.getLong(1), rows.getLong(2), rows.getLong(3));
             }
         }
     }
 
-    private static long countObjects(S3Client s3, String bucket) {
-        return s3.listObjectsV2Paginator(b -> b.bucket(bucket)).stream().mapToLong(page -> page.keyCount()).sum();
+    /** One listing of the whole bucket, in pages: nothing is kept but the two counts. */
+    private static ObjectCount countObjects(S3Client s3, String bucket, String prefix) {
+        long total = 0;
+        long underPrefix = 0;
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+            total++;
+            underPrefix += object.key().startsWith(prefix) ? 1 : 0;
+        }
+        return new ObjectCount(total, underPrefix);
     }
 
     public long unexpectedRows() {
@@ -44,14 +55,16 @@ public record DataStatus(
 
     /** Source and target may be one bucket with two prefixes. */
     public long totalObjects() {
-        return sourceBucket.equals(targetBucket) ? sourceObjects : sourceObjects + targetObjects;
+        return settings.sourceBucket().equals(settings.targetBucket()) ? source.total : source.total + target.total;
     }
 
     public List<String> lines() {
         return List.of(
                 "Current data status:",
-                "* " + sourceObjects + " objects in bucket " + sourceBucket,
-                "* " + targetObjects + " objects in bucket " + targetBucket,
+                "* " + source.total + " objects in bucket " + settings.sourceBucket()
+                        + " (" + source.underPrefix + " under " + settings.sourcePrefix() + ")",
+                "* " + target.total + " objects in bucket " + settings.targetBucket()
+                        + " (" + target.underPrefix + " under " + settings.targetPrefix() + ")",
                 "* " + totalObjects() + " total objects found",
                 "* " + legacyRows + " legacy entries in the database",
                 "* " + productionRows + " production entries in the database",

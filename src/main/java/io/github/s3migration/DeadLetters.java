@@ -1,26 +1,42 @@
 package io.github.s3migration;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Turns a failed exchange into one dead letter per row it carried: a row whose copy failed, a row that could not even
- * be planned, or every row of a batch whose update failed. The route writes each one as a JSON file.
+ * The rows that failed, one JSON file each under {@code <migration.dead-letter-dir>/<table>/<row id>.json}: written by
+ * the dead letter route, removed once the row is migrated, read by the dead-letters and replay modes.
  */
 public final class DeadLetters {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
     private final MigrationRun run;
     private final MigrationSettings settings;
+    private final Path directory;
 
     public DeadLetters(MigrationRun run, MigrationSettings settings) {
         this.run = run;
         this.settings = settings;
+        this.directory = Path.of(settings.deadLetterDir(), settings.table());
     }
 
-    /** One failed row, as written under migration.dead-letter-dir; holds keys and the error, never a credential. */
+    /** One failed row; holds keys and the error, never a credential. */
     public record DeadLetter(
             String table, long rowId, String sourceKey, String targetKey, String errorType, String errorMessage,
             int attempts, String time, String runId) {
@@ -34,6 +50,10 @@ public final class DeadLetters {
         }
     }
 
+    /**
+     * One dead letter per row the failed exchange carried: a row whose copy failed, a row that could not even be
+     * planned, or every row of a batch whose update failed. Attempts add up over runs.
+     */
     public List<DeadLetter> describe(Exchange failed) {
         Exception error = failed.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         int attempts = failed.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class) + 1;
@@ -51,7 +71,73 @@ public final class DeadLetters {
         }
         String time = Instant.now().toString();
         return rows.stream().map(failedRow -> new DeadLetter(settings.table(), failedRow.id(), failedRow.sourceKey(),
-                failedRow.targetKey(), errorType(error), errorMessage(error), attempts, time, run.runId())).toList();
+                failedRow.targetKey(), errorType(error), errorMessage(error),
+                attempts + previousAttempts(failedRow.id()), time, run.runId())).toList();
+    }
+
+    /** The rows are migrated now: their dead letters, if any, no longer stand. */
+    public void resolved(List<RowMigration> rows) throws IOException {
+        if (Files.isDirectory(directory)) {
+            for (RowMigration row : rows) {
+                if (Files.deleteIfExists(file(row.id()))) {
+                    run.deadLetterResolved();
+                }
+            }
+        }
+    }
+
+    public List<DeadLetter> readAll() {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            List<DeadLetter> letters = new ArrayList<>();
+            for (Path file : files.filter(DeadLetters::isDeadLetterFile).sorted().toList()) {
+                letters.add(JSON.readValue(file.toFile(), DeadLetter.class));
+            }
+            return letters;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the dead letters under " + directory, e);
+        }
+    }
+
+    /** Dead letters grouped by error: count, one example key, the error text; then one line each when verbose. */
+    public int printReport(boolean verbose) {
+        List<DeadLetter> letters = readAll();
+        LOG.info("{} dead letters under {}", letters.size(), directory.toAbsolutePath());
+        Map<String, List<DeadLetter>> byError = new TreeMap<>();
+        for (DeadLetter letter : letters) {
+            byError.computeIfAbsent(letter.errorType(), type -> new ArrayList<>()).add(letter);
+        }
+        byError.forEach((type, group) -> LOG.info("* {} x {}, for example {}: {}", group.size(), type,
+                group.get(0).sourceKey(), group.get(0).errorMessage()));
+        if (verbose) {
+            letters.forEach(letter -> LOG.info("* {} (attempts {}, run {})", letter.summary(), letter.attempts(),
+                    letter.runId()));
+        }
+        return letters.size();
+    }
+
+    private int previousAttempts(long rowId) {
+        Path file = file(rowId);
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try {
+            return JSON.readValue(file.toFile(), DeadLetter.class).attempts();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private Path file(long rowId) {
+        return directory.resolve(rowId + ".json");
+    }
+
+    /** The file route writes to a dot-prefixed temporary name first. */
+    private static boolean isDeadLetterFile(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".json") && !name.startsWith(".");
     }
 
     private static String errorType(Exception error) {

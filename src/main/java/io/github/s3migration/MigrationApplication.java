@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Runs the migration job to its end and exits with its code: 0 nothing left to migrate, 2 finished with dead letters,
- * 1 could not run (nothing written), 130 stopped before the end.
+ * Runs the job in the mode asked for and exits with its code: 0 done, 2 finished with dead letters, 1 could not run
+ * (nothing written), 3 verify found rows whose object is missing, 130 stopped before the end.
  */
 public final class MigrationApplication {
 
@@ -36,11 +36,11 @@ public final class MigrationApplication {
     public static int run(Map<String, String> overrides) {
         Main main = new Main(MigrationApplication.class);
         overrides.forEach(main::addOverrideProperty);
-        JobReport report = new JobReport();
-        main.addMainListener(report);
+        Job job = new Job();
+        main.addMainListener(job);
         try {
             main.run();
-            return report.exitCode();
+            return job.exitCode();
         } catch (Exception e) {
             LOG.error("ERROR: {}", describe(e));
             return MigrationRun.EXIT_CANNOT_RUN;
@@ -66,32 +66,106 @@ public final class MigrationApplication {
         return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
-    /** Prints the data status before and after the run, and stops Camel once the run is done. */
-    private static final class JobReport extends MainListenerSupport {
+    /**
+     * The operator's view of a run: before the routes start, the checks, the data status and the confirmations (or
+     * the whole work of the modes that migrate nothing); once the run is done, the summary and the status again.
+     */
+    private static final class Job extends MainListenerSupport {
 
         private MigrationRun run;
+        private JobOptions options;
+        private RunLogFile logFile;
+        private Integer exitCodeWithoutRoutes;
 
         @Override
         public void beforeStart(BaseMainSupport main) {
-            Registry registry = main.getCamelContext().getRegistry();
+            CamelContext context = main.getCamelContext();
+            Registry registry = context.getRegistry();
             run = registry.findSingleByType(MigrationRun.class);
+            options = registry.findSingleByType(JobOptions.class);
+            logFile = registry.findSingleByType(RunLogFile.class);
             MigrationSettings settings = registry.findSingleByType(MigrationSettings.class);
+            try {
+                if (options.migrates()) {
+                    prepareMigration(registry, settings);
+                } else {
+                    exitCodeWithoutRoutes = report(registry, settings);
+                }
+            } catch (Exception e) {
+                // Said here so it reaches the run's log file too; nothing has been written.
+                LOG.error("ERROR: {}", describe(e));
+                exitCodeWithoutRoutes = MigrationRun.EXIT_CANNOT_RUN;
+            }
+            if (exitCodeWithoutRoutes != null) {
+                context.setAutoStartup(false);
+            }
+        }
+
+        private void prepareMigration(Registry registry, MigrationSettings settings) throws Exception {
+            ConnectionSettings connection = registry.findSingleByType(ConnectionSettings.class);
+            Confirmation confirmation = new Confirmation(options.assumeYes() ? "migration.assume-yes=true"
+                    : options.embedded() ? "embedded default" : options.dryRun() ? "dry run: nothing is written" : null);
+            LOG.info("The log file for this run is {}", logFile.path());
+            confirmation.ask("WARNING: this job will modify rows of table " + settings.table() + " in database "
+                    + connection.databaseName() + " after copying objects from " + settings.sourceBucket() + " to "
+                    + settings.targetBucket() + " on " + connection.s3Name() + ". Are you sure you want to continue?");
             Preflight.check(registry.findSingleByType(DataSource.class), registry.findSingleByType(S3Client.class),
-                    settings, registry.findSingleByType(ConnectionSettings.class), run.runId());
-            LOG.info("Migrating rows of table {}: {}/{} to {}/{} (batch size {}, parallelism {}, run {})",
-                    settings.table(), settings.sourceBucket(), settings.sourcePrefix(), settings.targetBucket(),
-                    settings.targetPrefix(), settings.batchSize(), settings.parallelism(), run.runId());
+                    settings, connection, run.runId(), !options.dryRun());
             DataStatus status = printStatus(registry);
-            run.start(status == null ? 0 : status.legacyRows(), settings.batchSize());
+            LOG.info("NOTE: this job does not delete legacy objects");
+            long rowsToMigrate = status.legacyRows();
+            if (options.mode().equals(JobOptions.REPLAY)) {
+                var ids = registry.findSingleByType(DeadLetters.class).readAll().stream()
+                        .map(DeadLetters.DeadLetter::rowId).toList();
+                LOG.info("Replaying {} dead letters (rows still legacy only)", ids.size());
+                if (ids.isEmpty()) {
+                    exitCodeWithoutRoutes = MigrationRun.EXIT_DONE;
+                    return;
+                }
+                run.replayOnly(ids);
+                rowsToMigrate = Math.min(rowsToMigrate, ids.size());
+            }
+            if (options.dryRun()) {
+                LOG.info("Dry run: {} legacy rows would be migrated; nothing was written", rowsToMigrate);
+                exitCodeWithoutRoutes = MigrationRun.EXIT_DONE;
+                return;
+            }
+            confirmation.ask("Are you sure you want to perform the migration over this data status?");
+            LOG.info("Migrating legacy data (run {}, batch size {}, parallelism {})", run.runId(), settings.batchSize(),
+                    settings.parallelism());
+            run.start(rowsToMigrate, settings.batchSize());
+        }
+
+        private int report(Registry registry, MigrationSettings settings) throws Exception {
+            switch (options.mode()) {
+                case JobOptions.STATUS:
+                    printStatus(registry);
+                    return MigrationRun.EXIT_DONE;
+                case JobOptions.VERIFY:
+                    long missing = new Verification(registry.findSingleByType(DataSource.class),
+                            registry.findSingleByType(S3Client.class), settings, options.verbose()).run();
+                    LOG.info(missing == 0 ? "No problems found" : missing + " rows point at a missing object");
+                    return missing == 0 ? MigrationRun.EXIT_DONE : MigrationRun.EXIT_VERIFY_FAILED;
+                default:
+                    registry.findSingleByType(DeadLetters.class).printReport(options.verbose());
+                    return MigrationRun.EXIT_DONE;
+            }
         }
 
         @Override
         public void afterStart(BaseMainSupport main) {
-            run.whenFinished(((Main) main)::completed);
+            if (exitCodeWithoutRoutes != null) {
+                ((Main) main).completed();
+            } else {
+                run.whenFinished(((Main) main)::completed);
+            }
         }
 
         @Override
         public void beforeStop(BaseMainSupport main) {
+            if (exitCodeWithoutRoutes != null) {
+                return;
+            }
             CamelContext context = main.getCamelContext();
             try {
                 context.getRouteController().stopRoute(PROGRESS_ROUTE);
@@ -101,12 +175,22 @@ public final class MigrationApplication {
             } catch (Exception e) {
                 LOG.warn("WARNING: could not stop cleanly: {}", describe(e));
             }
+            LOG.info(run.progress());
             LOG.info(run.summary());
-            printStatus(main.getCamelContext().getRegistry());
-            if (run.deadLetters() > 0) {
-                LOG.info("Dead letters are under {}",
-                        main.getCamelContext().getRegistry().findSingleByType(MigrationSettings.class).deadLetterDir());
+            try {
+                printStatus(context.getRegistry());
+            } catch (InvalidConfigurationException e) {
+                LOG.warn("WARNING: {}", e.getMessage());
             }
+            LOG.info("NOTE: this job does not delete legacy objects");
+            if (run.deadLetters() > 0) {
+                LOG.info("Dead letters: ./mvnw camel:run -Dmigration.mode=dead-letters (files under {})",
+                        context.getRegistry().findSingleByType(MigrationSettings.class).deadLetterDir());
+            }
+            if (run.deadLettersResolved() > 0) {
+                LOG.info("{} earlier dead letters were resolved and removed", run.deadLettersResolved());
+            }
+            LOG.info("The log file can be reviewed with: less {}", logFile.path());
         }
 
         /** Stopped before the end (Ctrl-C): hand out no more rows, and let the batches in flight copy and update. */
@@ -119,6 +203,9 @@ public final class MigrationApplication {
         }
 
         int exitCode() {
+            if (exitCodeWithoutRoutes != null) {
+                return exitCodeWithoutRoutes;
+            }
             return run == null ? MigrationRun.EXIT_CANNOT_RUN : run.exitCode();
         }
 
@@ -129,8 +216,7 @@ public final class MigrationApplication {
                 status.lines().forEach(LOG::info);
                 return status;
             } catch (Exception e) {
-                LOG.warn("WARNING: could not measure the data status: {}", describe(e));
-                return null;
+                throw new InvalidConfigurationException("Cannot measure the data status: " + describe(e));
             }
         }
     }

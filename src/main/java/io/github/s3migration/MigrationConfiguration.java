@@ -1,6 +1,7 @@
 package io.github.s3migration;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import javax.sql.DataSource;
@@ -36,12 +37,17 @@ public class MigrationConfiguration implements CamelConfiguration {
         PropertiesComponent properties = context.getPropertiesComponent();
         Settings values = new Settings(properties);
         MigrationSettings settings = MigrationSettings.from(properties);
+        JobOptions options = JobOptions.from(properties);
         // The routes read the effective value, the computed default included.
         properties.addOverrideProperty("migration.batches-in-flight", Integer.toString(settings.batchesInFlight()));
         Registry registry = context.getRegistry();
-        boolean embedded = values.flag("migration.embedded", false);
+        MigrationRun run = new MigrationRun(settings.batchesInFlight());
+        registry.bind("migrationRun", MigrationRun.class, run);
+        registry.bind("jobOptions", JobOptions.class, options);
+        registry.bind("runLogFile", RunLogFile.class, RunLogFile.open(Path.of(options.logDir()), run.runId()), null,
+                "close");
         ConnectionSettings connection;
-        if (embedded) {
+        if (options.embedded()) {
             EmbeddedEnvironment environment = EmbeddedEnvironment.start(settings.sourceBucket(), settings.targetBucket());
             registry.bind("embeddedEnvironment", EmbeddedEnvironment.class, environment, null, "close");
             connection = environment.connectionSettings();
@@ -59,12 +65,10 @@ public class MigrationConfiguration implements CamelConfiguration {
                 values.integer("migration.s3.timeout-seconds", 120, 1, 3_600));
         registry.bind("s3Client", S3Client.class, s3, null, "close");
 
-        MigrationRun run = new MigrationRun(settings.batchesInFlight());
-        registry.bind("migrationRun", MigrationRun.class, run);
         registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation());
         registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
 
-        if (embedded) {
+        if (options.embedded()) {
             int sampleRows = values.integer("migration.embedded.sample-rows", 2_000, 0, 10_000_000);
             new SampleDataset(dataSource, s3, settings).create(sampleRows, 0.5, 42);
         }

@@ -3,10 +3,12 @@ package io.github.s3migration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,8 @@ public final class MigrationRun {
     public static final int EXIT_CANNOT_RUN = 1;
     /** The job finished but some rows went to dead letters. */
     public static final int EXIT_DEAD_LETTERS = 2;
+    /** Verify mode: some rows point at an object that does not exist. */
+    public static final int EXIT_VERIFY_FAILED = 3;
     /** The job was stopped before it finished; a re-run carries on. */
     public static final int EXIT_INTERRUPTED = 130;
 
@@ -36,12 +40,16 @@ public final class MigrationRun {
     private final LongAdder rowsUpdated = new LongAdder();
     private final LongAdder rowsChangedMeanwhile = new LongAdder();
     private final LongAdder deadLetters = new LongAdder();
+    private final LongAdder deadLettersResolved = new LongAdder();
     private final List<Runnable> whenFinished = new ArrayList<>();
 
     private final int maxBatchesInFlight;
     private volatile long lastHandedOutId = Long.MIN_VALUE;
     private volatile long legacyRowsAtStart;
     private volatile int batchSize = 1;
+    private volatile String replayIds = "";
+    private long lastProgressNanos;
+    private long lastProgressDone;
     private long batchesHandedOut;
     private long batchesFinished;
     private boolean allHandedOut;
@@ -61,6 +69,16 @@ public final class MigrationRun {
         legacyRowsAtStart = legacyRows;
         batchSize = rowsPerBatch;
         startNanos = System.nanoTime();
+    }
+
+    /** Replay: hand out only these rows (those with dead letters), if they are still legacy. */
+    public void replayOnly(Collection<Long> ids) {
+        replayIds = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    /** The rows to replay, comma-separated; empty outside replay, when every legacy row is handed out. */
+    public String replayIds() {
+        return replayIds;
     }
 
     /** The poller's keyset cursor: only rows with a greater id are handed out, so none is handed out twice. */
@@ -101,6 +119,14 @@ public final class MigrationRun {
 
     public void deadLettered() {
         deadLetters.increment();
+    }
+
+    public void deadLetterResolved() {
+        deadLettersResolved.increment();
+    }
+
+    public long deadLettersResolved() {
+        return deadLettersResolved.sum();
     }
 
     /** The guarded update leaves alone a row whose key changed since it was read; say so rather than hide it. */
@@ -168,18 +194,22 @@ public final class MigrationRun {
         return deadLetters.sum();
     }
 
-    /** Percent of the legacy rows found at start, batches, counters, elapsed time, current rate and ETA. */
-    public String progress() {
+    /**
+     * Percent of the legacy rows found at start, batches, counters, elapsed time, the rate since the previous progress
+     * line and the ETA at that rate.
+     */
+    public synchronized String progress() {
+        long now = System.nanoTime();
         double seconds = elapsedSeconds();
         long done = rowsUpdated.sum() + deadLetters.sum() + rowsChangedMeanwhile.sum();
         long total = Math.max(legacyRowsAtStart, done);
-        double rate = seconds > 0 ? done / seconds : 0;
+        long since = Math.max(lastProgressNanos, startNanos);
+        double rate = now > since ? (done - lastProgressDone) * 1e9 / (now - since) : 0;
+        lastProgressNanos = now;
+        lastProgressDone = done;
         long batchesTotal = (total + batchSize - 1) / batchSize;
         String eta = rate > 0 ? String.format("%.0f s", (total - done) / rate) : "unknown";
-        long batchesDone;
-        synchronized (this) {
-            batchesDone = batchesFinished;
-        }
+        long batchesDone = batchesFinished;
         return String.format("Progress %d%%, batches %d/%d, files copied %d, already present %d, rows updated %d,"
                         + " dead letters %d, elapsed %.1f s, rate %.1f rows/s, ETA %s",
                 total == 0 ? 100 : done * 100 / total, batchesDone, batchesTotal, copied.sum(), skippedExisting.sum(),

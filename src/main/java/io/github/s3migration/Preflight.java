@@ -33,13 +33,18 @@ final class Preflight {
     private Preflight() {
     }
 
+    /** @param checkWrite false for a dry run, which writes nothing, not even the write probe */
     static void check(DataSource dataSource, S3Client s3, MigrationSettings settings, ConnectionSettings connection,
-            String runId) {
+            String runId, boolean checkWrite) {
         LOG.info("Checking table {} in the database {}", settings.table(), connection.databaseName());
         checkTable(dataSource, settings);
         LOG.info("Checking S3 read permissions for {} on {}", settings.sourceBucket(), connection.s3Name());
         s3Check("read", "migration.source.bucket", settings.sourceBucket(), () ->
                 s3.listObjectsV2(b -> b.bucket(settings.sourceBucket()).prefix(settings.sourcePrefix()).maxKeys(1)));
+        if (!checkWrite) {
+            LOG.info("Not checking S3 write permissions for {}: a dry run writes nothing", settings.targetBucket());
+            return;
+        }
         LOG.info("Checking S3 write permissions for {} on {}", settings.targetBucket(), connection.s3Name());
         String probe = settings.targetPrefix() + ".migration-write-check-" + runId;
         s3Check("write", "migration.target.bucket", settings.targetBucket(), () -> {

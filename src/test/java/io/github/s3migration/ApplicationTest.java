@@ -21,6 +21,8 @@ class ApplicationTest {
 
     @TempDir
     Path deadLetterDir;
+    @TempDir
+    Path logDir;
     private final ListAppender<ILoggingEvent> console = new ListAppender<>();
 
     @BeforeEach
@@ -71,7 +73,8 @@ class ApplicationTest {
     }
 
     private int run(String key, String value) {
-        Map<String, String> overrides = new HashMap<>(Map.of("migration.dead-letter-dir", deadLetterDir.toString()));
+        Map<String, String> overrides = new HashMap<>(Map.of("migration.dead-letter-dir", deadLetterDir.toString(),
+                "migration.log-dir", logDir.toString()));
         overrides.put(key, value);
         return MigrationApplication.run(overrides);
     }

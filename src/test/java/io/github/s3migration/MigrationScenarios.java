@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -43,6 +44,8 @@ abstract class MigrationScenarios {
 
     @TempDir
     Path deadLetterDir;
+    @TempDir
+    Path logDir;
     HikariDataSource db;
     S3Client s3;
 
@@ -144,7 +147,7 @@ abstract class MigrationScenarios {
     void transientS3FailuresAreRetriedAndNothingIsDeadLettered() throws Exception {
         List<String> legacy = numberedKeys("image/", 150);
         insertRows(legacy, true);
-        try (FaultInjectingProxy proxy = new FaultInjectingProxy(connection().s3Endpoint(), 4, 11)) {
+        try (FaultInjectingProxy proxy = FaultInjectingProxy.slowDownsAndResets(connection().s3Endpoint(), 4, 11)) {
             int exitCode = migrate("migration.s3.endpoint", proxy.endpoint(),
                     "migration.retry.initial-delay-ms", "10", "migration.retry.max-redeliveries", "10");
 
@@ -239,8 +242,141 @@ abstract class MigrationScenarios {
         assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
     }
 
+    @Test
+    void dryRunWritesNothing() throws Exception {
+        insertRows(numberedKeys("image/", 30), true);
+        List<String> before = keys();
+
+        assertThat(migrate("migration.dry-run", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).isEqualTo(before);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+        assertThat(logLines()).anyMatch(line -> line.endsWith(
+                "Dry run: 30 legacy rows would be migrated; nothing was written"));
+    }
+
+    @Test
+    void withoutTerminalOrAssumeYesTheJobRefusesBeforeAnyWrite() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        assertThat(migrate("migration.assume-yes", "false")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
+    @Test
+    void operatorConfirmsTwiceOnTheTerminal() throws Exception {
+        insertRows(numberedKeys("image/", 20), true);
+
+        Terminal session = migrateInTerminal("yes\nyes\n");
+
+        assertThat(session.exitCode()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(session.output()).contains("Are you sure you want to continue? (yes/no)",
+                "Are you sure you want to perform the migration over this data status? (yes/no)", "Migration finished");
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    @Test
+    void operatorWhoAnswersNoGetsNothingWritten() throws Exception {
+        insertRows(numberedKeys("image/", 20), true);
+
+        Terminal session = migrateInTerminal("yes\nno\n");
+
+        assertThat(session.exitCode()).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(session.output()).contains("Not confirmed");
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
+    @Test
+    void targetThatCannotBeWrittenIsRefusedBeforeAnyWrite() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        try (FaultInjectingProxy readOnly = FaultInjectingProxy.readOnly(connection().s3Endpoint())) {
+            assertThat(migrate("migration.s3.endpoint", readOnly.endpoint())).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        }
+
+        assertThat(logLines()).anyMatch(line -> line.contains("ERROR: Cannot write bucket sketch-production-s3"));
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
+    @Test
+    void progressLinesAndTheLogFileAgreeWithTheDatabase() throws Exception {
+        insertRows(numberedKeys("image/", 300), true);
+
+        assertThat(migrate("migration.progress-interval-ms", "50", "migration.parallelism", "4",
+                "migration.batch-size", "20", "migration.verbose", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        List<String> log = logLines();
+        assertThat(log).allMatch(line -> line.matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} .*"));
+        List<String> progress = log.stream().filter(line -> line.contains(" Progress ")).toList();
+        assertThat(progress).isNotEmpty();
+        assertThat(progress.get(progress.size() - 1)).contains("Progress 100%, batches 15/15, files copied 300",
+                "rows updated 300, dead letters 0");
+        assertThat(log).filteredOn(line -> line.contains(" * copied sketch-legacy-s3/image/")).hasSize(300);
+        assertThat(log).filteredOn(line -> line.contains(" * updated row ")).hasSize(300);
+        assertThat(keys()).filteredOn(key -> key.startsWith("avatar/")).hasSize(300);
+    }
+
+    @Test
+    void replayMigratesADeadLetteredRowOnceItsCauseIsFixed() throws Exception {
+        insertRows(numberedKeys("image/", 10), true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(deadLetters()).singleElement().satisfies(letter -> assertThat(letter.get("attempts").asInt()).isEqualTo(2));
+
+        insertObject(LEGACY_BUCKET, "image/avatar-3.png", "restored");
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(content(PRODUCTION_BUCKET, "avatar/avatar-3.png")).isEqualTo("restored");
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void verifyReportsARowWhoseObjectWasDeleted() throws Exception {
+        insertRows(numberedKeys("image/", 20), true);
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.mode", "verify")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        s3.deleteObject(b -> b.bucket(PRODUCTION_BUCKET).key("avatar/avatar-12.png"));
+
+        assertThat(migrate("migration.mode", "verify")).isEqualTo(MigrationRun.EXIT_VERIFY_FAILED);
+        assertThat(logLines()).anyMatch(line -> line.endsWith(
+                "* missing: row 12 points at sketch-production-s3/avatar/avatar-12.png"));
+    }
+
     /** Runs the job as an operator would, against this scenario's servers; returns its exit code. */
     int migrate(String... keyValues) {
+        return MigrationApplication.run(settings(keyValues));
+    }
+
+    record Terminal(int exitCode, String output) {
+    }
+
+    /** Runs the job in its own JVM on a pseudo-terminal (util-linux script), typing the answers. */
+    Terminal migrateInTerminal(String answers) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path")));
+        settings("migration.assume-yes", "false").forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add(MigrationApplication.class.getName());
+        String shellCommand = command.stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
+        Process process = new ProcessBuilder("script", "-q", "-e", "-c", shellCommand, "/dev/null")
+                .redirectErrorStream(true).start();
+        process.getOutputStream().write(answers.getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        return new Terminal(process.exitValue(), output);
+    }
+
+    /** The properties that point the job at this scenario's servers, then the given ones. */
+    Map<String, String> settings(String... keyValues) {
         ConnectionSettings connection = connection();
         Map<String, String> overrides = new HashMap<>(Map.of(
                 "migration.embedded", "false",
@@ -254,10 +390,23 @@ abstract class MigrationScenarios {
                 "migration.s3.path-style", "true",
                 "migration.dead-letter-dir", deadLetterDir.toString()));
         overrides.put("migration.poll-delay-ms", "20");
+        overrides.put("migration.assume-yes", "true");
+        overrides.put("migration.log-dir", logDir.toString());
         for (int i = 0; i < keyValues.length; i += 2) {
             overrides.put(keyValues[i], keyValues[i + 1]);
         }
-        return MigrationApplication.run(overrides);
+        return overrides;
+    }
+
+    /** Every line of every run's log file, in order. */
+    List<String> logLines() throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.list(logDir)) {
+            for (Path file : files.sorted().toList()) {
+                lines.addAll(Files.readAllLines(file));
+            }
+        }
+        return lines;
     }
 
     private void givenObjectAlreadyCopied() throws Exception {
