@@ -75,13 +75,21 @@ public final class DeadLetters {
                 attempts + previousAttempts(failedRow.id()), time, run.runId())).toList();
     }
 
-    /** The rows are migrated now: their dead letters, if any, no longer stand. */
-    public void resolved(List<RowMigration> rows) throws IOException {
-        if (Files.isDirectory(directory)) {
-            for (RowMigration row : rows) {
+    /**
+     * The rows are migrated now: their dead letters, if any, no longer stand. Never fails the batch: its rows are
+     * already updated, and a stale dead letter only costs a replay that finds nothing to do.
+     */
+    public void resolved(List<RowMigration> rows) {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        for (RowMigration row : rows) {
+            try {
                 if (Files.deleteIfExists(file(row.id()))) {
                     run.deadLetterResolved();
                 }
+            } catch (IOException e) {
+                LOG.warn("WARNING: row {} is migrated but its dead letter could not be removed: {}", row.id(), e.getMessage());
             }
         }
     }
