@@ -4,16 +4,23 @@ import java.util.List;
 
 import org.apache.camel.spi.PropertiesComponent;
 
-/** What this run does, as opposed to what it migrates: the mode and the operator's switches. */
+/** What this run does, as opposed to what it migrates: the mode, the operator's switches, the dataset to prepare. */
 public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean assumeYes, boolean embedded,
-        String logDir) {
+        String logDir, Dataset dataset) {
+
+    /** The simulated dataset of the prepare and check modes. */
+    public record Dataset(long rows, double legacyShare, int minObjectBytes, int maxObjectBytes, boolean allowDestroy) {
+    }
+
 
     public static final String MIGRATE = "migrate";
     public static final String REPLAY = "replay";
     public static final String STATUS = "status";
     public static final String VERIFY = "verify";
     public static final String DEAD_LETTERS = "dead-letters";
-    private static final List<String> MODES = List.of(MIGRATE, REPLAY, STATUS, VERIFY, DEAD_LETTERS);
+    public static final String PREPARE = "prepare";
+    public static final String CHECK = "check";
+    private static final List<String> MODES = List.of(MIGRATE, REPLAY, STATUS, VERIFY, DEAD_LETTERS, PREPARE, CHECK);
 
     static JobOptions from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
@@ -22,13 +29,24 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
             throw new InvalidConfigurationException("migration.mode must be one of " + String.join(", ", MODES)
                     + ", not '" + mode + "'");
         }
+        String countKey = mode.equals(CHECK) ? "check.count" : "prepare.count";
+        int minBytes = settings.integer("prepare.min-object-bytes", 1024, 0, 64 * 1024 * 1024);
+        Dataset dataset = new Dataset(settings.integer(countKey, 10_000, 1, Integer.MAX_VALUE),
+                settings.fraction("prepare.legacy-share", 0.5),
+                minBytes, settings.integer("prepare.max-object-bytes", 8192, minBytes, 64 * 1024 * 1024),
+                settings.flag("prepare.allow-destroy", false));
         return new JobOptions(mode, settings.flag("migration.dry-run", false), settings.flag("migration.verbose", false),
                 settings.flag("migration.assume-yes", false), settings.flag("migration.embedded", false),
-                settings.text("migration.log-dir", "logs"));
+                settings.text("migration.log-dir", "logs"), dataset);
     }
 
     /** Modes that copy objects and update rows. */
     public boolean migrates() {
-        return mode.equals(MIGRATE) || mode.equals(REPLAY);
+        return mode.equals(MIGRATE) || mode.equals(REPLAY) || mode.equals(CHECK);
+    }
+
+    /** Modes that drop the table and empty the buckets to build a simulated dataset. */
+    public boolean prepares() {
+        return mode.equals(PREPARE) || mode.equals(CHECK);
     }
 }

@@ -1,5 +1,7 @@
 package io.github.s3migration;
 
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -15,7 +17,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Runs the job in the mode asked for and exits with its code: 0 done, 2 finished with dead letters, 1 could not run
- * (nothing written), 3 verify found rows whose object is missing, 130 stopped before the end.
+ * (nothing written), 3 verify or check found problems, 130 stopped before the end.
  */
 public final class MigrationApplication {
 
@@ -76,6 +78,7 @@ public final class MigrationApplication {
         private JobOptions options;
         private RunLogFile logFile;
         private Integer exitCodeWithoutRoutes;
+        private IntegrationCheck check;
 
         @Override
         public void beforeStart(BaseMainSupport main) {
@@ -86,8 +89,20 @@ public final class MigrationApplication {
             logFile = registry.findSingleByType(RunLogFile.class);
             MigrationSettings settings = registry.findSingleByType(MigrationSettings.class);
             try {
+                Confirmation confirmation = new Confirmation(options.assumeYes() ? "migration.assume-yes=true"
+                        : options.embedded() ? "embedded default" : options.dryRun() ? "dry run: nothing is written" : null);
+                if (options.prepares()) {
+                    SampleDataset.Created created = prepareDataset(registry, settings, confirmation);
+                    if (options.mode().equals(JobOptions.PREPARE)) {
+                        exitCodeWithoutRoutes = MigrationRun.EXIT_DONE;
+                        return;
+                    }
+                    check = new IntegrationCheck(created);
+                    // The check is automated: the destructive step above was the one to confirm.
+                    confirmation = new Confirmation("integration check");
+                }
                 if (options.migrates()) {
-                    prepareMigration(registry, settings);
+                    prepareMigration(registry, settings, confirmation);
                 } else {
                     exitCodeWithoutRoutes = report(registry, settings);
                 }
@@ -101,17 +116,55 @@ public final class MigrationApplication {
             }
         }
 
-        private void prepareMigration(Registry registry, MigrationSettings settings) throws Exception {
+        /** Prepare and check modes: drop and re-create the table, empty both buckets, build the simulated dataset. */
+        private SampleDataset.Created prepareDataset(Registry registry, MigrationSettings settings,
+                Confirmation confirmation) throws Exception {
+            JobOptions.Dataset dataset = options.dataset();
             ConnectionSettings connection = registry.findSingleByType(ConnectionSettings.class);
-            Confirmation confirmation = new Confirmation(options.assumeYes() ? "migration.assume-yes=true"
-                    : options.embedded() ? "embedded default" : options.dryRun() ? "dry run: nothing is written" : null);
+            String buckets = settings.sourceBucket().equals(settings.targetBucket()) ? "bucket " + settings.sourceBucket()
+                    : "buckets " + settings.sourceBucket() + " and " + settings.targetBucket();
+            if (!options.embedded() && !dataset.allowDestroy()) {
+                throw new InvalidConfigurationException("Preparing a dataset drops table " + settings.table()
+                        + " and empties " + buckets + ": refused outside the embedded default unless"
+                        + " prepare.allow-destroy=true");
+            }
             LOG.info("The log file for this run is {}", logFile.path());
+            confirmation.ask("WARNING: this will DROP and re-CREATE table " + settings.table() + " in database "
+                    + connection.databaseName() + " and delete every object in " + buckets + " on "
+                    + connection.s3Name() + ". Are you sure you want to continue?");
+            SampleDataset sample = new SampleDataset(registry.findSingleByType(DataSource.class),
+                    registry.findSingleByType(S3Client.class), settings, Math.min(256, Math.max(16, settings.parallelism())));
+            long start = System.nanoTime();
+            for (String bucket : new LinkedHashSet<>(List.of(settings.sourceBucket(), settings.targetBucket()))) {
+                LOG.info("Emptying bucket {}: {} objects deleted", bucket, sample.emptyBucket(bucket));
+            }
+            LOG.info("Re-creating table {} with {} rows ({}% legacy) and their objects of {} to {} bytes",
+                    settings.table(), dataset.rows(), Math.round(dataset.legacyShare() * 100), dataset.minObjectBytes(),
+                    dataset.maxObjectBytes());
+            SampleDataset.Created created = sample.create(dataset.rows(), dataset.legacyShare(), dataset.minObjectBytes(),
+                    dataset.maxObjectBytes(), 42);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            LOG.info("Created {} legacy and {} production rows with their objects in {} s ({} rows/s)",
+                    created.legacyRows(), created.productionRows(), String.format("%.2f", seconds),
+                    String.format("%.0f", dataset.rows() / seconds));
+            return created;
+        }
+
+        private void prepareMigration(Registry registry, MigrationSettings settings, Confirmation confirmation)
+                throws Exception {
+            ConnectionSettings connection = registry.findSingleByType(ConnectionSettings.class);
+            if (check == null) {
+                LOG.info("The log file for this run is {}", logFile.path());
+            }
             confirmation.ask("WARNING: this job will modify rows of table " + settings.table() + " in database "
                     + connection.databaseName() + " after copying objects from " + settings.sourceBucket() + " to "
                     + settings.targetBucket() + " on " + connection.s3Name() + ". Are you sure you want to continue?");
             Preflight.check(registry.findSingleByType(DataSource.class), registry.findSingleByType(S3Client.class),
                     settings, connection, run.runId(), !options.dryRun());
             DataStatus status = printStatus(registry);
+            if (check != null) {
+                check.before(status);
+            }
             LOG.info("NOTE: this job does not delete legacy objects");
             long rowsToMigrate = status.legacyRows();
             if (options.mode().equals(JobOptions.REPLAY)) {
@@ -145,7 +198,7 @@ public final class MigrationApplication {
                     long missing = new Verification(registry.findSingleByType(DataSource.class),
                             registry.findSingleByType(S3Client.class), settings, options.verbose()).run();
                     LOG.info(missing == 0 ? "No problems found" : missing + " rows point at a missing object");
-                    return missing == 0 ? MigrationRun.EXIT_DONE : MigrationRun.EXIT_VERIFY_FAILED;
+                    return missing == 0 ? MigrationRun.EXIT_DONE : MigrationRun.EXIT_PROBLEMS_FOUND;
                 default:
                     registry.findSingleByType(DeadLetters.class).printReport(options.verbose());
                     return MigrationRun.EXIT_DONE;
@@ -177,12 +230,16 @@ public final class MigrationApplication {
             }
             LOG.info(run.progress());
             LOG.info(run.summary());
+            DataStatus status = null;
             try {
-                printStatus(context.getRegistry());
+                status = printStatus(context.getRegistry());
             } catch (InvalidConfigurationException e) {
                 LOG.warn("WARNING: {}", e.getMessage());
             }
             LOG.info("NOTE: this job does not delete legacy objects");
+            if (check != null) {
+                reportCheck(context.getRegistry(), status);
+            }
             if (run.deadLetters() > 0) {
                 LOG.info("Dead letters: ./mvnw camel:run -Dmigration.mode=dead-letters (files under {})",
                         context.getRegistry().findSingleByType(MigrationSettings.class).deadLetterDir());
@@ -191,6 +248,30 @@ public final class MigrationApplication {
                 LOG.info("{} earlier dead letters were resolved and removed", run.deadLettersResolved());
             }
             LOG.info("The log file can be reviewed with: less {}", logFile.path());
+        }
+
+        private void reportCheck(Registry registry, DataStatus status) {
+            MigrationSettings settings = registry.findSingleByType(MigrationSettings.class);
+            long missing;
+            try {
+                missing = new Verification(registry.findSingleByType(DataSource.class),
+                        registry.findSingleByType(S3Client.class), settings, options.verbose()).run();
+            } catch (Exception e) {
+                LOG.warn("WARNING: could not verify: {}", describe(e));
+                missing = -1;
+            }
+            if (status == null) {
+                check.problems().add("the data status after the migration could not be measured");
+            } else {
+                check.after(status, run.deadLetters(), missing);
+            }
+            if (check.problems().isEmpty()) {
+                LOG.info("No problems detected!");
+            } else {
+                check.problems().forEach(problem -> LOG.info("Problem: {}", problem));
+            }
+            LOG.info("Migration of mixed dataset of size {} using batch size {} and parallelization level {}: {}",
+                    options.dataset().rows(), settings.batchSize(), settings.parallelism(), run.summary());
         }
 
         /** Stopped before the end (Ctrl-C): hand out no more rows, and let the batches in flight copy and update. */
@@ -206,7 +287,13 @@ public final class MigrationApplication {
             if (exitCodeWithoutRoutes != null) {
                 return exitCodeWithoutRoutes;
             }
-            return run == null ? MigrationRun.EXIT_CANNOT_RUN : run.exitCode();
+            if (run == null) {
+                return MigrationRun.EXIT_CANNOT_RUN;
+            }
+            if (check != null && run.isFinished()) {
+                return check.problems().isEmpty() ? MigrationRun.EXIT_DONE : MigrationRun.EXIT_PROBLEMS_FOUND;
+            }
+            return run.exitCode();
         }
 
         private static DataStatus printStatus(Registry registry) {

@@ -32,6 +32,8 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  */
 public class MigrationConfiguration implements CamelConfiguration {
 
+    private static final int SAMPLE_UPLOAD_THREADS = 16;
+
     @Override
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
@@ -68,9 +70,9 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation());
         registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
 
-        if (options.embedded()) {
+        if (options.embedded() && !options.prepares()) {
             int sampleRows = values.integer("migration.embedded.sample-rows", 2_000, 0, 10_000_000);
-            new SampleDataset(dataSource, s3, settings).create(sampleRows, 0.5, 42);
+            new SampleDataset(dataSource, s3, settings, SAMPLE_UPLOAD_THREADS).create(sampleRows, 0.5, 1024, 8192, 42);
         }
     }
 

@@ -25,8 +25,8 @@ public final class MigrationRun {
     public static final int EXIT_CANNOT_RUN = 1;
     /** The job finished but some rows went to dead letters. */
     public static final int EXIT_DEAD_LETTERS = 2;
-    /** Verify mode: some rows point at an object that does not exist. */
-    public static final int EXIT_VERIFY_FAILED = 3;
+    /** Verify or check mode found problems, such as rows pointing at an object that does not exist. */
+    public static final int EXIT_PROBLEMS_FOUND = 3;
     /** The job was stopped before it finished; a re-run carries on. */
     public static final int EXIT_INTERRUPTED = 130;
 
@@ -35,6 +35,7 @@ public final class MigrationRun {
     private final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
             + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     private volatile long startNanos = System.nanoTime();
+    private volatile long finishNanos;
     private final LongAdder copied = new LongAdder();
     private final LongAdder skippedExisting = new LongAdder();
     private final LongAdder rowsUpdated = new LongAdder();
@@ -174,6 +175,7 @@ public final class MigrationRun {
                 return;
             }
             finished = true;
+            finishNanos = System.nanoTime();
             actions = List.copyOf(whenFinished);
         }
         actions.forEach(Runnable::run);
@@ -199,7 +201,7 @@ public final class MigrationRun {
      * line and the ETA at that rate.
      */
     public synchronized String progress() {
-        long now = System.nanoTime();
+        long now = finishNanos != 0 ? finishNanos : System.nanoTime();
         double seconds = elapsedSeconds();
         long done = rowsUpdated.sum() + deadLetters.sum() + rowsChangedMeanwhile.sum();
         long total = Math.max(legacyRowsAtStart, done);
@@ -216,8 +218,9 @@ public final class MigrationRun {
                 rowsUpdated.sum(), deadLetters.sum(), seconds, rate, eta);
     }
 
+    /** Until the run finished: the time spent waiting for the final status does not count. */
     private double elapsedSeconds() {
-        return (System.nanoTime() - startNanos) / 1e9;
+        return ((finishNanos != 0 ? finishNanos : System.nanoTime()) - startNanos) / 1e9;
     }
 
     public String summary() {

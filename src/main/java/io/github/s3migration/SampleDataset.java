@@ -6,50 +6,69 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A simulated dataset: a fresh table of rows whose keys are a mix of legacy and production keys, each with its object
- * in the bucket the key belongs to, like the data the old tool's preparation script built.
+ * in the bucket its key belongs to, like the data the old tool's preparation script built. Rows are inserted in JDBC
+ * batches and objects uploaded in parallel, a chunk at a time, so memory stays flat whatever the row count.
  */
 public final class SampleDataset {
 
-    private static final int UPLOAD_THREADS = 16;
-    private static final int INSERT_BATCH = 1_000;
+    private static final int CHUNK = 1_000;
 
     private final DataSource dataSource;
     private final S3Client s3;
     private final MigrationSettings settings;
+    private final int threads;
 
-    public SampleDataset(DataSource dataSource, S3Client s3, MigrationSettings settings) {
+    public SampleDataset(DataSource dataSource, S3Client s3, MigrationSettings settings, int threads) {
         this.dataSource = dataSource;
         this.s3 = s3;
         this.settings = settings;
+        this.threads = threads;
     }
 
-    /** Drops and re-creates the table, then adds {@code rows} rows and their objects; returns how many are legacy. */
-    public int create(int rows, double legacyShare, long seed) throws Exception {
+    /** What {@link #create} made. */
+    public record Created(long legacyRows, long productionRows) {
+    }
+
+    /**
+     * Drops and re-creates the table, then adds {@code rows} rows, a share of them legacy, each with an object of
+     * {@code minBytes} to {@code maxBytes} random bytes. The buckets are not emptied: see {@link #emptyBucket}.
+     */
+    public Created create(long rows, double legacyShare, int minBytes, int maxBytes, long seed) throws Exception {
         recreateTable();
-        Random random = new Random(seed);
-        List<String> keys = new ArrayList<>(rows);
-        int legacy = 0;
-        for (int i = 1; i <= rows; i++) {
-            boolean isLegacy = random.nextDouble() < legacyShare;
-            String name = String.format("avatar-%09d.png", i);
-            keys.add((isLegacy ? settings.sourcePrefix() : settings.targetPrefix()) + name);
-            legacy += isLegacy ? 1 : 0;
+        SplittableRandom random = new SplittableRandom(seed);
+        long legacy = 0;
+        List<String> chunk = new ArrayList<>(CHUNK);
+        try (Uploads uploads = new Uploads()) {
+            for (long i = 1; i <= rows; i++) {
+                boolean isLegacy = random.nextDouble() < legacyShare;
+                legacy += isLegacy ? 1 : 0;
+                chunk.add((isLegacy ? settings.sourcePrefix() : settings.targetPrefix())
+                        + String.format("avatar-%09d.png", i));
+                if (chunk.size() == CHUNK || i == rows) {
+                    insertRows(chunk);
+                    for (String key : chunk) {
+                        uploads.put(key, minBytes + random.nextInt(maxBytes - minBytes + 1), random.nextLong());
+                    }
+                    chunk.clear();
+                }
+            }
         }
-        insertRows(keys);
-        uploadObjects(keys, random.nextLong());
-        return legacy;
+        return new Created(legacy, rows - legacy);
     }
 
     public void recreateTable() throws SQLException {
@@ -68,7 +87,7 @@ public final class SampleDataset {
             for (int i = 0; i < keys.size(); i++) {
                 insert.setString(1, keys.get(i));
                 insert.addBatch();
-                if ((i + 1) % INSERT_BATCH == 0) {
+                if ((i + 1) % CHUNK == 0) {
                     insert.executeBatch();
                 }
             }
@@ -76,27 +95,73 @@ public final class SampleDataset {
         }
     }
 
-    /** Puts each key's object in the bucket its prefix belongs to; keys under neither prefix get no object. */
+    /** Puts each key's object (1 to 8 KiB) in the bucket its prefix belongs to; keys under neither get none. */
     public void uploadObjects(List<String> keys, long seed) throws Exception {
-        ExecutorService uploads = Executors.newFixedThreadPool(UPLOAD_THREADS);
-        try {
-            Random random = new Random(seed);
-            List<Future<?>> pending = new ArrayList<>();
+        SplittableRandom random = new SplittableRandom(seed);
+        try (Uploads uploads = new Uploads()) {
             for (String key : keys) {
-                String bucket = key.startsWith(settings.sourcePrefix()) ? settings.sourceBucket()
-                        : key.startsWith(settings.targetPrefix()) ? settings.targetBucket() : null;
-                if (bucket != null) {
-                    byte[] content = new byte[1024 + random.nextInt(7 * 1024)];
-                    random.nextBytes(content);
-                    pending.add(uploads.submit(() -> s3.putObject(b -> b.bucket(bucket).key(key),
-                            RequestBody.fromBytes(content))));
+                uploads.put(key, 1024 + random.nextInt(7 * 1024), random.nextLong());
+            }
+        }
+    }
+
+    /** Deletes every object in the bucket; returns how many there were. */
+    public long emptyBucket(String bucket) throws Exception {
+        long deleted = 0;
+        try (Uploads deletes = new Uploads()) {
+            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+                deletes.submit(() -> s3.deleteObject(b -> b.bucket(bucket).key(object.key())));
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    /** Parallel S3 requests with a bounded number waiting, so a million of them do not sit in memory at once. */
+    private final class Uploads implements AutoCloseable {
+
+        private final ExecutorService executor = Executors.newFixedThreadPool(threads);
+        private final Semaphore pending = new Semaphore(threads * 4);
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        void put(String key, int size, long contentSeed) throws Exception {
+            String bucket = key.startsWith(settings.sourcePrefix()) ? settings.sourceBucket()
+                    : key.startsWith(settings.targetPrefix()) ? settings.targetBucket() : null;
+            if (bucket != null) {
+                submit(() -> {
+                    byte[] content = new byte[size];
+                    new SplittableRandom(contentSeed).nextBytes(content);
+                    s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+                });
+            }
+        }
+
+        void submit(Runnable request) throws Exception {
+            pending.acquire();
+            throwIfFailed();
+            executor.execute(() -> {
+                try {
+                    request.run();
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    pending.release();
                 }
+            });
+        }
+
+        private void throwIfFailed() throws Exception {
+            Exception e = failure.get();
+            if (e != null) {
+                throw e;
             }
-            for (Future<?> upload : pending) {
-                upload.get();
-            }
-        } finally {
-            uploads.shutdownNow();
+        }
+
+        @Override
+        public void close() throws Exception {
+            executor.shutdown();
+            executor.awaitTermination(1, TimeUnit.HOURS);
+            throwIfFailed();
         }
     }
 }

@@ -44,6 +44,19 @@ final class Settings {
         return number;
     }
 
+    double fraction(String key, double fallback) {
+        String value = text(key, Double.toString(fallback));
+        try {
+            double number = Double.parseDouble(value);
+            if (number >= 0 && number <= 1) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, like a number out of range
+        }
+        throw new InvalidConfigurationException(key + " must be a number from 0 to 1, not '" + value + "'");
+    }
+
     boolean flag(String key, boolean fallback) {
         String value = text(key, Boolean.toString(fallback));
         if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {

@@ -59,7 +59,7 @@ abstract class MigrationScenarios {
         for (String bucket : List.of(LEGACY_BUCKET, PRODUCTION_BUCKET)) {
             emptyOrCreate(bucket);
         }
-        new SampleDataset(db, s3, SETTINGS).recreateTable();
+        dataset().recreateTable();
     }
 
     @AfterEach
@@ -70,7 +70,7 @@ abstract class MigrationScenarios {
 
     @Test
     void migratesMixedDatasetAndLeavesUnexpectedRowsAlone() throws Exception {
-        int legacy = new SampleDataset(db, s3, SETTINGS).create(400, 0.5, 7);
+        long legacy = dataset().create(400, 0.5, 1024, 8192, 7).legacyRows();
         List<String> unexpected = List.of("other/avatar-1.png", "image", "IMAGE/avatar-2.png", "");
         insertRows(unexpected, false);
         execute("INSERT INTO avatars (path) VALUES (NULL)");
@@ -83,13 +83,13 @@ abstract class MigrationScenarios {
         assertThat(production).hasSize(400);
         assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(production);
         assertThat(keys.subList(400, 405)).containsExactly("other/avatar-1.png", "image", "IMAGE/avatar-2.png", "", null);
-        assertThat(objectKeys(LEGACY_BUCKET)).hasSize(legacy);
+        assertThat(objectKeys(LEGACY_BUCKET)).hasSize((int) legacy);
         assertThat(deadLetters()).isEmpty();
     }
 
     @Test
     void reRunAfterCompletionCopiesNothing() throws Exception {
-        new SampleDataset(db, s3, SETTINGS).create(200, 0.5, 11);
+        dataset().create(200, 0.5, 1024, 8192, 11);
         assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
         List<String> afterFirstRun = keys();
         // Any copy attempted now would fail and be dead-lettered.
@@ -345,9 +345,43 @@ abstract class MigrationScenarios {
 
         s3.deleteObject(b -> b.bucket(PRODUCTION_BUCKET).key("avatar/avatar-12.png"));
 
-        assertThat(migrate("migration.mode", "verify")).isEqualTo(MigrationRun.EXIT_VERIFY_FAILED);
+        assertThat(migrate("migration.mode", "verify")).isEqualTo(MigrationRun.EXIT_PROBLEMS_FOUND);
         assertThat(logLines()).anyMatch(line -> line.endsWith(
                 "* missing: row 12 points at sketch-production-s3/avatar/avatar-12.png"));
+    }
+
+    @Test
+    void prepareBuildsTheRequestedDataset() throws Exception {
+        assertThat(migrate("migration.mode", "prepare", "prepare.count", "500", "prepare.legacy-share", "0.3",
+                "prepare.allow-destroy", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        List<String> keys = keys();
+        assertThat(keys).hasSize(500);
+        long legacy = keys.stream().filter(key -> key.startsWith("image/")).count();
+        assertThat(legacy).isBetween(100L, 200L);
+        assertThat(objectKeys(LEGACY_BUCKET)).hasSize((int) legacy);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).hasSize(500 - (int) legacy);
+        assertThat(logLines()).anyMatch(line -> line.contains("Created " + legacy + " legacy and " + (500 - legacy)
+                + " production rows with their objects"));
+    }
+
+    @Test
+    void prepareOutsideTheEmbeddedDefaultNeedsAllowDestroy() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        assertThat(migrate("migration.mode", "prepare", "prepare.count", "10")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+
+        assertThat(keys()).hasSize(5);
+        assertThat(objectKeys(LEGACY_BUCKET)).hasSize(5);
+    }
+
+    @Test
+    void integrationCheckFindsNoProblem() throws Exception {
+        assertThat(migrate("migration.mode", "check", "check.count", "400", "prepare.allow-destroy", "true",
+                "migration.batch-size", "30", "migration.parallelism", "5")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(logLines()).anyMatch(line -> line.endsWith("No problems detected!"));
+        assertThat(keys()).hasSize(400).allMatch(key -> key.startsWith("avatar/"));
     }
 
     /** Runs the job as an operator would, against this scenario's servers; returns its exit code. */
@@ -422,11 +456,15 @@ abstract class MigrationScenarios {
 
     /** Rows get ids 1, 2, ... in list order; with objects, each key gets an object in its prefix's bucket. */
     void insertRows(List<String> keys, boolean withObjects) throws Exception {
-        SampleDataset dataset = new SampleDataset(db, s3, SETTINGS);
+        SampleDataset dataset = dataset();
         dataset.insertRows(keys);
         if (withObjects) {
             dataset.uploadObjects(keys, 1);
         }
+    }
+
+    SampleDataset dataset() {
+        return new SampleDataset(db, s3, SETTINGS, 16);
     }
 
     void insertObject(String bucket, String key, String content) {
