@@ -67,6 +67,12 @@ public class MigrationConfiguration implements CamelConfiguration {
                 values.integer("migration.s3.timeout-seconds", 120, 1, 3_600));
         registry.bind("s3Client", S3Client.class, s3, null, "close");
 
+        registry.bind("s3Gate", S3RequestGate.class, new S3RequestGate(
+                values.integer("migration.max-requests-per-second", 0, 0, 1_000_000),
+                values.integer("migration.slowdown-pause-ms", 200, 0, 60_000)));
+        registry.bind("retryBudget", RetryBudget.class, new RetryBudget(
+                values.integer("migration.retry.max-total-seconds", 120, 0, 86_400),
+                values.integer("migration.retry.max-redeliveries", -1, -1, 1_000_000)));
         registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation());
         registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
 

@@ -149,7 +149,7 @@ abstract class MigrationScenarios {
         insertRows(legacy, true);
         try (FaultInjectingProxy proxy = FaultInjectingProxy.slowDownsAndResets(connection().s3Endpoint(), 4, 11)) {
             int exitCode = migrate("migration.s3.endpoint", proxy.endpoint(),
-                    "migration.retry.initial-delay-ms", "10", "migration.retry.max-redeliveries", "10");
+                    "migration.retry.initial-delay-ms", "10", "migration.slowdown-pause-ms", "20");
 
             assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
             assertThat(proxy.slowDownsAnswered()).isGreaterThan(10);
