@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The rows that failed, one JSON file each under {@code <migration.dead-letter-dir>/<table>/<row id>.json}: written by
@@ -148,15 +149,28 @@ public final class DeadLetters {
         return name.endsWith(".json") && !name.startsWith(".");
     }
 
+    /** The S3 error code; for an answer without a body (HEAD), the one its status stands for. */
     private static String errorType(Exception error) {
-        if (error instanceof software.amazon.awssdk.services.s3.model.S3Exception s3Error
-                && s3Error.awsErrorDetails() != null && s3Error.awsErrorDetails().errorCode() != null) {
-            return s3Error.awsErrorDetails().errorCode();
+        if (error instanceof S3Exception s3Error) {
+            String code = s3Error.awsErrorDetails() == null ? null : s3Error.awsErrorDetails().errorCode();
+            if (code != null) {
+                return code;
+            }
+            return switch (s3Error.statusCode()) {
+                case 403 -> "AccessDenied";
+                case 404 -> "NotFound";
+                default -> "HTTP " + s3Error.statusCode();
+            };
         }
         return error == null ? "Unknown" : error.getClass().getSimpleName();
     }
 
     private static String errorMessage(Exception error) {
+        if (error instanceof S3Exception s3Error && s3Error.awsErrorDetails() != null
+                && s3Error.awsErrorDetails().errorMessage() == null) {
+            return "HTTP " + s3Error.statusCode() + " " + s3Error.awsErrorDetails().sdkHttpResponse().statusText()
+                    .orElse("") + " (no error body: a HEAD request)";
+        }
         return error == null ? "" : String.valueOf(error.getMessage());
     }
 }

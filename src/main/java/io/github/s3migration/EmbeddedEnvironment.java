@@ -1,6 +1,12 @@
 package io.github.s3migration;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.gaul.s3proxy.AuthenticationType;
@@ -18,11 +24,14 @@ public final class EmbeddedEnvironment implements AutoCloseable {
     private static final String SECRET_KEY = "embedded-secret-key";
     private static final String REGION = "us-east-1";
 
-    private final EmbeddedPostgres postgres;
+    private final Path dataDirectory;
     private final BlobStoreContext blobStoreContext;
     private final S3Proxy s3Proxy;
+    private volatile EmbeddedPostgres postgres;
 
-    private EmbeddedEnvironment(EmbeddedPostgres postgres, BlobStoreContext blobStoreContext, S3Proxy s3Proxy) {
+    private EmbeddedEnvironment(Path dataDirectory, EmbeddedPostgres postgres, BlobStoreContext blobStoreContext,
+            S3Proxy s3Proxy) {
+        this.dataDirectory = dataDirectory;
         this.postgres = postgres;
         this.blobStoreContext = blobStoreContext;
         this.s3Proxy = s3Proxy;
@@ -30,8 +39,8 @@ public final class EmbeddedEnvironment implements AutoCloseable {
 
     /** Starts both servers with the given buckets created and empty. */
     public static EmbeddedEnvironment start(String... buckets) throws Exception {
-        // Closed by Camel when the job stops: its own shutdown hook would stop the database under in-flight updates.
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
+        Path dataDirectory = Files.createTempDirectory("migration-postgres-");
+        EmbeddedPostgres postgres = startPostgres(dataDirectory, 0);
         BlobStoreContext blobStoreContext = null;
         try {
             blobStoreContext = ContextBuilder.newBuilder("transient-nio2")
@@ -46,15 +55,34 @@ public final class EmbeddedEnvironment implements AutoCloseable {
                     .endpoint(URI.create("http://127.0.0.1:0"))
                     .build();
             s3Proxy.start();
-            return new EmbeddedEnvironment(postgres, blobStoreContext, s3Proxy);
+            return new EmbeddedEnvironment(dataDirectory, postgres, blobStoreContext, s3Proxy);
         } catch (Exception | Error e) {
             // Jetty's threads are not daemons: a half-started environment would keep the JVM alive.
             if (blobStoreContext != null) {
                 blobStoreContext.close();
             }
             postgres.close();
+            deleteRecursively(dataDirectory);
             throw e;
         }
+    }
+
+    /**
+     * Closed by Camel when the job stops (its own shutdown hook would stop the database under in-flight updates);
+     * the data directory is ours, so the server can be restarted on it.
+     */
+    private static EmbeddedPostgres startPostgres(Path dataDirectory, int port) throws IOException {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setRegisterShutdownHook(false)
+                .setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+        return (port > 0 ? builder.setPort(port) : builder).start();
+    }
+
+    /** A database outage: stops PostgreSQL, waits, and starts it again on the same port with the same data. */
+    public void restartDatabase(Duration down) throws IOException, InterruptedException {
+        int port = postgres.getPort();
+        postgres.close();
+        Thread.sleep(down.toMillis());
+        postgres = startPostgres(dataDirectory, port);
     }
 
     public ConnectionSettings connectionSettings() {
@@ -70,6 +98,15 @@ public final class EmbeddedEnvironment implements AutoCloseable {
         } finally {
             blobStoreContext.close();
             postgres.close();
+            deleteRecursively(dataDirectory);
+        }
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 }

@@ -44,7 +44,10 @@ public final class MigrationApplication {
             main.run();
             return job.exitCode();
         } catch (Exception e) {
-            LOG.error("ERROR: {}", describe(e));
+            // A job that already said why it cannot run makes Camel fail too (its S3 endpoints check their bucket).
+            if (!job.failedBeforeStart()) {
+                LOG.error("ERROR: {}", describe(e));
+            }
             return MigrationRun.EXIT_CANNOT_RUN;
         } finally {
             CamelContext context = main.getCamelContext();
@@ -281,6 +284,10 @@ public final class MigrationApplication {
             if (!run.awaitBatchesInFlight(BATCHES_IN_FLIGHT_GRACE_MILLIS)) {
                 LOG.warn("WARNING: some batches did not finish in time; their rows stay legacy for the next run");
             }
+        }
+
+        boolean failedBeforeStart() {
+            return exitCodeWithoutRoutes != null && exitCodeWithoutRoutes == MigrationRun.EXIT_CANNOT_RUN;
         }
 
         int exitCode() {

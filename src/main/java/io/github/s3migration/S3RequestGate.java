@@ -43,7 +43,7 @@ public final class S3RequestGate implements Processor {
         }
     }
 
-    /** Called before each redelivery: a SlowDown (503) or Too Many Requests (429) pauses everyone. */
+    /** Called as soon as a request fails: a SlowDown (503) or Too Many Requests (429) pauses everyone. */
     @Override
     public void process(Exchange exchange) {
         if (exchange.getProperty(Exchange.EXCEPTION_CAUGHT) instanceof S3Exception error

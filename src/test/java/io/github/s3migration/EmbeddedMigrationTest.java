@@ -1,5 +1,7 @@
 package io.github.s3migration;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -21,5 +23,10 @@ class EmbeddedMigrationTest extends MigrationScenarios {
     @Override
     protected ConnectionSettings connection() {
         return environment.connectionSettings();
+    }
+
+    @Override
+    protected void takeDatabaseDown(Duration outage) throws Exception {
+        environment.restartDatabase(outage);
     }
 }

@@ -1,6 +1,8 @@
 package io.github.s3migration;
 
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -8,6 +10,7 @@ import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
@@ -15,46 +18,98 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 /**
- * An HTTP proxy in front of an S3 server that injects S3 failures into object requests and forwards the rest untouched
+ * An HTTP proxy in front of an S3 server that injects failures into object requests and forwards the rest untouched
  * (Host header included, so V4 signatures still verify). Bucket-level requests (the start-up checks) pass untouched.
  */
 final class FaultInjectingProxy implements AutoCloseable {
 
-    private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger slowDowns = new AtomicInteger();
     private final AtomicInteger resets = new AtomicInteger();
+    private final AtomicInteger hangs = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final List<Long> arrivals = new CopyOnWriteArrayList<>();
+    private volatile long lastFaultNanos;
     private final WireMockServer server;
 
     /** Answers every n-th object request with 503 SlowDown and resets the connection of every m-th. */
     static FaultInjectingProxy slowDownsAndResets(String s3Endpoint, int slowDownEvery, int resetEvery) {
-        return new FaultInjectingProxy(s3Endpoint, slowDownEvery, resetEvery, false);
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) ->
+                n % slowDownEvery == 0 ? proxy.slowDown() : n % resetEvery == 0 ? proxy.reset() : null);
+    }
+
+    /** Random shares of object requests answer 503 SlowDown, reset the connection, or hang for hangMillis. */
+    static FaultInjectingProxy randomFaults(String s3Endpoint, long seed, double slowDownShare, double resetShare,
+            double hangShare, int hangMillis) {
+        Random random = new Random(seed);
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> {
+            double draw;
+            synchronized (random) {
+                draw = random.nextDouble();
+            }
+            if (draw < slowDownShare) {
+                return proxy.slowDown();
+            }
+            if (draw < slowDownShare + resetShare) {
+                return proxy.reset();
+            }
+            if (draw < slowDownShare + resetShare + hangShare) {
+                proxy.hangs.incrementAndGet();
+                return aResponse().withStatus(200).withFixedDelay(hangMillis).build();
+            }
+            return null;
+        });
+    }
+
+    /** Answers the n-th object request with 429 Too Many Requests, and forwards every other one. */
+    static FaultInjectingProxy tooManyRequestsAt(String s3Endpoint, int failing) {
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> {
+            if (n != failing) {
+                return null;
+            }
+            proxy.lastFaultNanos = System.nanoTime();
+            return s3Error(429, "TooManyRequests", "Please reduce your request rate.");
+        });
     }
 
     /** Answers 403 AccessDenied to every write: a bucket the credentials cannot write to. */
     static FaultInjectingProxy readOnly(String s3Endpoint) {
-        return new FaultInjectingProxy(s3Endpoint, Integer.MAX_VALUE, Integer.MAX_VALUE, true);
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) ->
+                List.of("GET", "HEAD").contains(request.getMethod().getName()) ? null
+                        : s3Error(403, "AccessDenied", "Access Denied"));
     }
 
-    private FaultInjectingProxy(String s3Endpoint, int slowDownEvery, int resetEvery, boolean readOnly) {
-        ResponseDefinitionTransformerV2 faults = new ResponseDefinitionTransformerV2() {
+    /** Answers 403 AccessDenied to every request about a key containing the text, as source or target. */
+    static FaultInjectingProxy denyKeysContaining(String s3Endpoint, String text) {
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> {
+            String copySource = request.getHeader("x-amz-copy-source");
+            boolean denied = request.getUrl().contains(text) || (copySource != null && copySource.contains(text));
+            return denied ? s3Error(403, "AccessDenied", "Access Denied") : null;
+        });
+    }
+
+    /** Forwards everything, but holds back the answer to requests whose URL contains the text. */
+    static FaultInjectingProxy delayRequestsContaining(String s3Endpoint, String text, int delayMillis) {
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> request.getUrl().contains(text)
+                ? aResponse().proxiedFrom(s3Endpoint).withFixedDelay(delayMillis).build() : null);
+    }
+
+    /** Decides the fate of the n-th object request: a response of its own, or null to forward it. */
+    private interface Policy {
+        ResponseDefinition answer(FaultInjectingProxy proxy, LoggedRequest request, int n, ResponseDefinition forward);
+    }
+
+    private FaultInjectingProxy(String s3Endpoint, Policy policy) {
+        ResponseDefinitionTransformerV2 transformer = new ResponseDefinitionTransformerV2() {
             @Override
             public ResponseDefinition transform(ServeEvent serveEvent) {
-                if (!isObjectRequest(serveEvent.getRequest().getUrl())) {
+                LoggedRequest request = serveEvent.getRequest();
+                if (!isObjectRequest(request.getUrl())) {
                     return serveEvent.getResponseDefinition();
                 }
-                if (readOnly && !List.of("GET", "HEAD").contains(serveEvent.getRequest().getMethod().getName())) {
-                    return s3Error(403, "AccessDenied", "Access Denied");
-                }
-                int request = requests.incrementAndGet();
-                if (request % slowDownEvery == 0) {
-                    slowDowns.incrementAndGet();
-                    return s3Error(503, "SlowDown", "Please reduce your request rate.");
-                }
-                if (request % resetEvery == 0) {
-                    resets.incrementAndGet();
-                    return aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER).build();
-                }
-                return serveEvent.getResponseDefinition();
+                arrivals.add(System.nanoTime());
+                ResponseDefinition answer = policy.answer(FaultInjectingProxy.this, request,
+                        requests.incrementAndGet(), serveEvent.getResponseDefinition());
+                return answer != null ? answer : serveEvent.getResponseDefinition();
             }
 
             @Override
@@ -63,9 +118,19 @@ final class FaultInjectingProxy implements AutoCloseable {
             }
         };
         server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").preserveHostHeader(true)
-                .disableRequestJournal().extensions(faults));
+                .disableRequestJournal().containerThreads(200).extensions(transformer));
         server.start();
         server.stubFor(any(anyUrl()).willReturn(aResponse().proxiedFrom(s3Endpoint)));
+    }
+
+    private ResponseDefinition slowDown() {
+        slowDowns.incrementAndGet();
+        return s3Error(503, "SlowDown", "Please reduce your request rate.");
+    }
+
+    private ResponseDefinition reset() {
+        resets.incrementAndGet();
+        return aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER).build();
     }
 
     private static ResponseDefinition s3Error(int status, String code, String message) {
@@ -92,6 +157,20 @@ final class FaultInjectingProxy implements AutoCloseable {
 
     int connectionsReset() {
         return resets.get();
+    }
+
+    int requestsHung() {
+        return hangs.get();
+    }
+
+    /** When each object request reached the proxy, in System.nanoTime(). */
+    List<Long> objectRequestArrivals() {
+        return List.copyOf(arrivals);
+    }
+
+    /** When the last injected fault was answered, in System.nanoTime(). */
+    long lastFaultNanos() {
+        return lastFaultNanos;
     }
 
     @Override

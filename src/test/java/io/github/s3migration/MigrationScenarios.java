@@ -8,12 +8,21 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -25,11 +34,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The migration job run end to end, as an operator runs it, against a real PostgreSQL and a real S3 server.
@@ -51,6 +64,9 @@ abstract class MigrationScenarios {
 
     /** Where the database and the S3 server of this run of the scenarios are. */
     protected abstract ConnectionSettings connection();
+
+    /** Makes the database unreachable for a while, then reachable again at the same address with the same data. */
+    protected abstract void takeDatabaseDown(Duration outage) throws Exception;
 
     @BeforeEach
     void startFromNothing() throws Exception {
@@ -384,6 +400,270 @@ abstract class MigrationScenarios {
         assertThat(keys()).hasSize(400).allMatch(key -> key.startsWith("avatar/"));
     }
 
+    @Test
+    void randomS3FaultsOnTenThousandRowsLoseNothing() throws Exception {
+        insertRows(numberedKeys("image/", 10_000), true);
+
+        try (FaultInjectingProxy proxy = FaultInjectingProxy.randomFaults(connection().s3Endpoint(), 5, 0.10, 0.02,
+                0.01, 3_000)) {
+            int exitCode = migrate("migration.s3.endpoint", proxy.endpoint(), "migration.s3.timeout-seconds", "1",
+                    "migration.parallelism", "64", "migration.retry.initial-delay-ms", "20",
+                    "migration.slowdown-pause-ms", "20");
+
+            System.out.printf("Random S3 faults: %d SlowDown answers, %d connections reset, %d requests hung%n",
+                    proxy.slowDownsAnswered(), proxy.connectionsReset(), proxy.requestsHung());
+            assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
+            assertThat(proxy.slowDownsAnswered()).isGreaterThan(1_000);
+            assertThat(proxy.connectionsReset()).isGreaterThan(200);
+            assertThat(proxy.requestsHung()).isGreaterThan(100);
+        }
+        assertThat(deadLetters()).isEmpty();
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).hasSize(10_000);
+    }
+
+    @Test
+    void requestRateLimitHoldsAcrossAllThreads() throws Exception {
+        insertRows(numberedKeys("image/", 80), true);
+
+        List<Long> arrivals;
+        try (FaultInjectingProxy counting = FaultInjectingProxy.tooManyRequestsAt(connection().s3Endpoint(), -1)) {
+            assertThat(migrate("migration.s3.endpoint", counting.endpoint(), "migration.max-requests-per-second", "40",
+                    "migration.parallelism", "16")).isEqualTo(MigrationRun.EXIT_DONE);
+            arrivals = counting.objectRequestArrivals().stream().sorted().toList();
+        }
+
+        int busiestSecond = 0;
+        for (int first = 0; first < arrivals.size(); first++) {
+            int last = first;
+            while (last < arrivals.size() && arrivals.get(last) - arrivals.get(first) < 1_000_000_000L) {
+                last++;
+            }
+            busiestSecond = Math.max(busiestSecond, last - first);
+        }
+        System.out.printf("Rate limit 40/s: %d object requests, at most %d in any second%n", arrivals.size(), busiestSecond);
+        assertThat(arrivals).hasSizeGreaterThanOrEqualTo(160);
+        assertThat(busiestSecond).isBetween(30, 44);
+    }
+
+    @Test
+    void tooManyRequestsHoldsEveryThreadBackThenTheRunRecovers() throws Exception {
+        insertRows(numberedKeys("image/", 100), true);
+
+        try (FaultInjectingProxy proxy = FaultInjectingProxy.tooManyRequestsAt(connection().s3Endpoint(), 30)) {
+            assertThat(migrate("migration.s3.endpoint", proxy.endpoint(), "migration.parallelism", "8",
+                    "migration.slowdown-pause-ms", "1500")).isEqualTo(MigrationRun.EXIT_DONE);
+            long fault = proxy.lastFaultNanos();
+            // Requests already past the gate may still arrive just after the 429; none may start during the pause.
+            long duringPause = proxy.objectRequestArrivals().stream()
+                    .filter(arrival -> arrival > fault + 200_000_000L && arrival < fault + 1_400_000_000L).count();
+            long afterPause = proxy.objectRequestArrivals().stream().filter(arrival -> arrival > fault + 1_400_000_000L)
+                    .count();
+            System.out.printf("429 pause: %d object requests during the pause, %d after it%n", duringPause, afterPause);
+            assertThat(duringPause).isZero();
+            assertThat(afterPause).isGreaterThan(50);
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void databaseOutageMidRunNeverLeavesARowPointingAtAMissingObject() throws Exception {
+        insertRows(numberedKeys("image/", 3_000), true);
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<String> violations = new CopyOnWriteArrayList<>();
+        AtomicInteger checks = new AtomicInteger();
+        Set<String> confirmed = new HashSet<>();
+        Thread checker = new Thread(() -> {
+            while (running.get()) {
+                try {
+                    // Rows first, then their objects: objects are only ever added, so an object missing now was
+                    // missing when the row was read. Each row is confirmed once.
+                    for (String key : keys()) {
+                        if (key.startsWith("avatar/") && !confirmed.contains(key)) {
+                            if (objectExists(PRODUCTION_BUCKET, key)) {
+                                confirmed.add(key);
+                            } else {
+                                violations.add(key);
+                            }
+                        }
+                    }
+                    checks.incrementAndGet();
+                } catch (SQLException e) {
+                    // the database is down: nothing to check
+                } catch (RuntimeException e) {
+                    violations.add("the checker failed: " + e);
+                    return;
+                }
+            }
+        });
+        checker.start();
+        int exitCode;
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 20)) {
+            ExecutorService job = Executors.newSingleThreadExecutor();
+            Future<Integer> run = job.submit(() -> migrate("migration.s3.endpoint", slow.endpoint(),
+                    "migration.parallelism", "8", "migration.batch-size", "50"));
+            await().atMost(Duration.ofMinutes(1)).until(() -> keys().stream().filter(key -> key.startsWith("avatar/")).count() > 200);
+            takeDatabaseDown(Duration.ofSeconds(10));
+            exitCode = run.get(5, TimeUnit.MINUTES);
+            job.shutdown();
+        }
+        int reRun = exitCode == MigrationRun.EXIT_DONE ? exitCode : migrate();
+        running.set(false);
+        checker.join();
+
+        System.out.printf("Database outage: first run exited %d, re-run %s, %d consistency checks%n", exitCode,
+                exitCode == MigrationRun.EXIT_DONE ? "not needed" : "exited " + reRun, checks.get());
+        assertThat(exitCode).isIn(MigrationRun.EXIT_DONE, MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(reRun).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(violations).isEmpty();
+        assertThat(checks.get()).isGreaterThan(10);
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(keys());
+    }
+
+    @Test
+    void killedFiveTimesThenReRunCompletesTheJob() throws Exception {
+        List<String> legacy = numberedKeys("image/", 3_000);
+        insertRows(legacy, true);
+        Random random = new Random(9);
+        List<Long> migratedAtEachKill = new ArrayList<>();
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 10)) {
+            for (int kill = 0; kill < 5; kill++) {
+                Process job = new ProcessBuilder(javaCommand(settings("migration.s3.endpoint", slow.endpoint(),
+                        "migration.parallelism", "8", "migration.batch-size", "50")))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                Thread.sleep(3_000 + random.nextInt(5_000));
+                job.destroyForcibly().waitFor();
+                migratedAtEachKill.add(keys().stream().filter(key -> key.startsWith("avatar/")).count());
+            }
+        }
+        System.out.println("kill -9: rows migrated when each kill struck: " + migratedAtEachKill);
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+
+        List<String> expected = legacy.stream().map(key -> "avatar/" + key.substring("image/".length())).toList();
+        assertThat(keys()).containsExactlyElementsOf(expected);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void permanentFailuresAreDeadLetteredWithTheirReasonAndReplayedOnceFixed() throws Exception {
+        List<String> keys = new ArrayList<>(numberedKeys("image/", 20));
+        keys.addAll(List.of("image/secret/a.png", "image/secret/b.png"));
+        insertRows(keys, true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-4.png"));
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-9.png"));
+
+        try (FaultInjectingProxy denied = FaultInjectingProxy.denyKeysContaining(connection().s3Endpoint(), "/secret/")) {
+            assertThat(migrate("migration.s3.endpoint", denied.endpoint())).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        }
+
+        assertThat(deadLetters()).extracting(letter -> letter.get("sourceKey").asText() + " " + letter.get("errorType").asText())
+                .containsExactlyInAnyOrder("image/avatar-4.png NoSuchKey", "image/avatar-9.png NoSuchKey",
+                        "image/secret/a.png AccessDenied", "image/secret/b.png AccessDenied");
+        assertThat(deadLetters()).allMatch(letter -> letter.get("errorMessage").asText().length() > 10);
+        assertThat(keys()).filteredOn(key -> key.startsWith("image/")).hasSize(4);
+
+        insertObject(LEGACY_BUCKET, "image/avatar-4.png", "restored 4");
+        insertObject(LEGACY_BUCKET, "image/avatar-9.png", "restored 9");
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void badRowsAreDeadLetteredOrLeftAloneAndTheOthersMigrate() throws Exception {
+        String longest = "image/" + "k/".repeat(508) + "zz";
+        assertThat(longest.getBytes(StandardCharsets.UTF_8)).hasSize(1_024);
+        List<String> keys = List.of("image/", "", "image/a b.png", "image/plus+.png", "image/pct%41.png",
+                "image/q?.png", "image/h#.png", "image/ü日本.png", longest);
+        insertRows(keys, false);
+        execute("INSERT INTO avatars (path) VALUES (NULL)");
+        for (String key : keys.subList(2, 9)) {
+            insertObject(LEGACY_BUCKET, key, key);
+        }
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+
+        assertThat(deadLetters()).extracting(letter -> letter.get("rowId").asLong() + " " + letter.get("errorType").asText())
+                .containsExactlyInAnyOrder("1 InvalidRowException", "9 InvalidRowException");
+        assertThat(keys()).containsExactly("image/", "", "avatar/a b.png", "avatar/plus+.png", "avatar/pct%41.png",
+                "avatar/q?.png", "avatar/h#.png", "avatar/ü日本.png", longest, null);
+        assertThat(content(PRODUCTION_BUCKET, "avatar/q?.png")).isEqualTo("image/q?.png");
+    }
+
+    @Test
+    void rowChangedByAnotherWriterWhileItsObjectIsCopiedIsLeftAlone() throws Exception {
+        insertRows(numberedKeys("image/", 10), true);
+
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(),
+                "avatar-5.png", 4_000)) {
+            ExecutorService job = Executors.newSingleThreadExecutor();
+            Future<Integer> run = job.submit(() -> migrate("migration.s3.endpoint", slow.endpoint()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> objectKeys(PRODUCTION_BUCKET).contains("avatar/avatar-4.png"));
+            execute("UPDATE avatars SET path = 'image/changed-by-someone.png' WHERE id = 5");
+            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(MigrationRun.EXIT_DONE);
+            job.shutdown();
+        }
+
+        assertThat(keys().get(4)).isEqualTo("image/changed-by-someone.png");
+        assertThat(keys()).filteredOn(key -> key.startsWith("avatar/")).hasSize(9);
+        assertThat(logLines()).anyMatch(line -> line.contains(
+                "WARNING: 1 of 10 rows changed in the database while their objects were copied; left as they are"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "migration.table|no_such_table|Table no_such_table (migration.table) does not exist",
+        "migration.key-column|no_such_column|Column no_such_column (migration.key-column) does not exist in table avatars",
+        "migration.id-column|id; DROP TABLE avatars|migration.id-column is not a plain SQL identifier",
+        "migration.s3.secret-key|not-the-secret|Cannot read bucket sketch-legacy-s3 (migration.source.bucket)",
+        "migration.target.bucket|no-such-bucket|Bucket no-such-bucket (migration.target.bucket) does not exist",
+        "migration.s3.endpoint|http://127.0.0.1:9|Cannot reach the S3 service",
+        "migration.db.url|jdbc:postgresql://127.0.0.1:9/postgres|Cannot connect to the database jdbc:postgresql://127.0.0.1:9/postgres",
+        "migration.batch-size|0|migration.batch-size must be between 1 and 10000, not 0",
+        "migration.batch-size|-5|migration.batch-size must be between 1 and 10000, not -5",
+        "migration.parallelism|0|migration.parallelism must be between 1 and 4096, not 0"})
+    void badConfigurationIsOneLineAndExitOneWithNothingWritten(String key, String value, String message) throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            assertThat(migrate(key, value)).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
+                    .satisfies(line -> assertThat(line).contains(message));
+        }
+        assertThat(keys()).allMatch(row -> row.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
+    @Test
+    void secretsAppearInNoLogLineDeadLetterOrError() throws Exception {
+        String dbPassword = connection().dbPassword().isEmpty() ? "db-secret-5e2c9a" : connection().dbPassword();
+        String wrongSecret = "wrong-secret-9f1e2d";
+        insertRows(numberedKeys("image/", 30), true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
+
+        List<String> output;
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            assertThat(migrate("migration.db.password", dbPassword, "migration.verbose", "true"))
+                    .isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+            assertThat(migrate("migration.db.password", dbPassword, "migration.s3.secret-key", wrongSecret))
+                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            output = console.lines();
+        }
+
+        List<String> everything = new ArrayList<>(output);
+        everything.addAll(logLines());
+        deadLetters().forEach(letter -> everything.add(letter.toString()));
+        assertThat(everything).hasSizeGreaterThan(50);
+        for (String secret : List.of(dbPassword, connection().s3SecretKey(), wrongSecret)) {
+            assertThat(everything).noneMatch(line -> line.contains(secret));
+        }
+    }
+
     /** Runs the job as an operator would, against this scenario's servers; returns its exit code. */
     int migrate(String... keyValues) {
         return MigrationApplication.run(settings(keyValues));
@@ -392,13 +672,18 @@ abstract class MigrationScenarios {
     record Terminal(int exitCode, String output) {
     }
 
-    /** Runs the job in its own JVM on a pseudo-terminal (util-linux script), typing the answers. */
-    Terminal migrateInTerminal(String answers) throws Exception {
+    /** The command line that runs the job in a JVM of its own, as an operator would, with these properties. */
+    static List<String> javaCommand(Map<String, String> properties) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path")));
-        settings("migration.assume-yes", "false").forEach((key, value) -> command.add("-D" + key + "=" + value));
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add(MigrationApplication.class.getName());
-        String shellCommand = command.stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'")
+        return command;
+    }
+
+    /** Runs the job in its own JVM on a pseudo-terminal (util-linux script), typing the answers. */
+    Terminal migrateInTerminal(String answers) throws Exception {
+        String shellCommand = javaCommand(settings("migration.assume-yes", "false")).stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'")
                 .collect(Collectors.joining(" "));
         Process process = new ProcessBuilder("script", "-q", "-e", "-c", shellCommand, "/dev/null")
                 .redirectErrorStream(true).start();
@@ -491,6 +776,18 @@ abstract class MigrationScenarios {
             }
         }
         return keys;
+    }
+
+    boolean objectExists(String bucket, String key) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     Set<String> objectKeys(String bucket) {
