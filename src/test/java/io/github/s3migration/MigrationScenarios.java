@@ -565,6 +565,13 @@ abstract class MigrationScenarios {
                         "image/secret/a.png AccessDenied", "image/secret/b.png AccessDenied");
         assertThat(deadLetters()).allMatch(letter -> letter.get("errorMessage").asText().length() > 10);
         assertThat(keys()).filteredOn(key -> key.startsWith("image/")).hasSize(4);
+        assertThat(migrate("migration.mode", "dead-letters", "migration.verbose", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.mode", "status")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(logLines())
+                .anyMatch(line -> line.contains("* 2 x NoSuchKey, for example image/avatar-"))
+                .anyMatch(line -> line.contains("* 2 x AccessDenied, for example image/secret/"))
+                .anyMatch(line -> line.contains("* row 4 (image/avatar-4.png): NoSuchKey: ") && line.contains("(attempts 1, run "))
+                .anyMatch(line -> line.endsWith("* 4 legacy entries in the database"));
 
         insertObject(LEGACY_BUCKET, "image/avatar-4.png", "restored 4");
         insertObject(LEGACY_BUCKET, "image/avatar-9.png", "restored 9");
