@@ -7,10 +7,12 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.VetoCamelContextStartException;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -44,10 +46,7 @@ public final class MigrationApplication {
             main.run();
             return job.exitCode();
         } catch (Exception e) {
-            // A job that already said why it cannot run makes Camel fail too (its S3 endpoints check their bucket).
-            if (!job.failedBeforeStart()) {
-                LOG.error("ERROR: {}", describe(e));
-            }
+            LOG.error("ERROR: {}", describe(e));
             return MigrationRun.EXIT_CANNOT_RUN;
         } finally {
             CamelContext context = main.getCamelContext();
@@ -113,10 +112,21 @@ public final class MigrationApplication {
                 // Said here so it reaches the run's log file too; nothing has been written.
                 LOG.error("ERROR: {}", describe(e));
                 exitCodeWithoutRoutes = MigrationRun.EXIT_CANNOT_RUN;
+            } finally {
+                if (exitCodeWithoutRoutes != null) {
+                    vetoStart(context);
+                }
             }
-            if (exitCodeWithoutRoutes != null) {
-                context.setAutoStartup(false);
-            }
+        }
+
+        /** Nothing to route (a report, a dry run, a refusal): the routes, and their endpoints' bucket checks, never start. */
+        private static void vetoStart(CamelContext context) {
+            context.addLifecycleStrategy(new LifecycleStrategySupport() {
+                @Override
+                public void onContextStarting(CamelContext starting) throws VetoCamelContextStartException {
+                    throw new VetoCamelContextStartException("no migration to run", starting, false);
+                }
+            });
         }
 
         /** Prepare and check modes: drop and re-create the table, empty both buckets, build the simulated dataset. */
@@ -210,9 +220,7 @@ public final class MigrationApplication {
 
         @Override
         public void afterStart(BaseMainSupport main) {
-            if (exitCodeWithoutRoutes != null) {
-                ((Main) main).completed();
-            } else {
+            if (exitCodeWithoutRoutes == null) {
                 run.whenFinished(((Main) main)::completed);
             }
         }
@@ -284,10 +292,6 @@ public final class MigrationApplication {
             if (!run.awaitBatchesInFlight(BATCHES_IN_FLIGHT_GRACE_MILLIS)) {
                 LOG.warn("WARNING: some batches did not finish in time; their rows stay legacy for the next run");
             }
-        }
-
-        boolean failedBeforeStart() {
-            return exitCodeWithoutRoutes != null && exitCodeWithoutRoutes == MigrationRun.EXIT_CANNOT_RUN;
         }
 
         int exitCode() {
