@@ -49,6 +49,12 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("runLogFile", RunLogFile.class, RunLogFile.open(Path.of(options.logDir()), run.runId()), null,
                 "close");
         ConnectionSettings connection;
+        if (options.embedded() && (values.optional("migration.db.url").isPresent()
+                || values.optional("migration.s3.endpoint").isPresent())) {
+            // Most likely a production run without its profile: it would quietly migrate sample data instead.
+            throw new InvalidConfigurationException("A database or S3 endpoint is set but migration.embedded=true:"
+                    + " add -Dcamel.main.profile=prod (or -Dmigration.embedded=false)");
+        }
         if (options.embedded()) {
             EmbeddedEnvironment environment = EmbeddedEnvironment.start(settings.sourceBucket(), settings.targetBucket());
             registry.bind("embeddedEnvironment", EmbeddedEnvironment.class, environment, null, "close");

@@ -65,6 +65,15 @@ class ApplicationTest {
     }
 
     @Test
+    void endpointsWithoutTheProdProfileAreRefusedRatherThanIgnored() {
+        int exitCode = run("migration.db.url", "jdbc:postgresql://db.internal:5432/proddatabase");
+
+        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(lines()).contains("ERROR: A database or S3 endpoint is set but migration.embedded=true:"
+                + " add -Dcamel.main.profile=prod (or -Dmigration.embedded=false)");
+    }
+
+    @Test
     void batchSizeZeroIsRefused() {
         int exitCode = run("migration.batch-size", "0");
 
