@@ -523,6 +523,32 @@ abstract class MigrationScenarios {
     }
 
     @Test
+    void ctrlCStopsHandingOutRowsFinishesTheBatchesInFlightAndExits130() throws Exception {
+        insertRows(numberedKeys("image/", 3_000), true);
+        Path output = logDir.resolve("console.txt");
+
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 10)) {
+            Process job = new ProcessBuilder(javaCommand(settings("migration.s3.endpoint", slow.endpoint(),
+                    "migration.parallelism", "8", "migration.batch-size", "50")))
+                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            await().atMost(Duration.ofMinutes(1)).until(() -> keys().stream().filter(key -> key.startsWith("avatar/")).count() >= 100);
+            new ProcessBuilder("kill", "-INT", Long.toString(job.pid())).start().waitFor();
+            assertThat(job.waitFor(1, TimeUnit.MINUTES)).isTrue();
+            assertThat(job.exitValue()).isEqualTo(MigrationRun.EXIT_INTERRUPTED);
+        }
+
+        List<String> console = Files.readAllLines(output);
+        assertThat(console).contains("Stopping: no more rows are handed out; finishing the batches in flight");
+        List<String> production = keys().stream().filter(key -> key.startsWith("avatar/")).toList();
+        assertThat(production).hasSizeLessThan(3_000);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(production);
+        assertThat(console).anyMatch(line -> line.startsWith("Migration stopped after")
+                && line.contains(" " + production.size() + " rows updated"));
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    @Test
     void killedFiveTimesThenReRunCompletesTheJob() throws Exception {
         List<String> legacy = numberedKeys("image/", 3_000);
         insertRows(legacy, true);
