@@ -1,5 +1,6 @@
 package io.github.s3migration;
 
+import java.lang.management.ManagementFactory;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
+import com.sun.management.OperatingSystemMXBean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,8 @@ public final class MigrationRun {
             + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     private volatile long startNanos = System.nanoTime();
     private volatile long finishNanos;
+    private volatile long startCpuNanos;
+    private volatile long finishCpuNanos;
     private final LongAdder copied = new LongAdder();
     private final LongAdder skippedExisting = new LongAdder();
     private final LongAdder rowsUpdated = new LongAdder();
@@ -70,6 +74,7 @@ public final class MigrationRun {
         legacyRowsAtStart = legacyRows;
         batchSize = rowsPerBatch;
         startNanos = System.nanoTime();
+        startCpuNanos = processCpuNanos();
     }
 
     /** Replay: hand out only these rows (those with dead letters), if they are still legacy. */
@@ -176,6 +181,7 @@ public final class MigrationRun {
             }
             finished = true;
             finishNanos = System.nanoTime();
+            finishCpuNanos = processCpuNanos();
             actions = List.copyOf(whenFinished);
         }
         actions.forEach(Runnable::run);
@@ -226,9 +232,17 @@ public final class MigrationRun {
     public String summary() {
         double seconds = elapsedSeconds();
         long updated = rowsUpdated.sum();
+        long cpuNanos = (finishCpuNanos != 0 ? finishCpuNanos : processCpuNanos()) - startCpuNanos;
         return String.format("%s after %.2f seconds: %d files copied, %d already present, %d rows updated,"
-                        + " %d rows changed meanwhile, %d dead letters, %.1f rows/s",
+                        + " %d rows changed meanwhile, %d dead letters, %.1f rows/s, %.2f ms CPU per row",
                 isFinished() ? "Migration finished" : "Migration stopped", seconds, copied.sum(), skippedExisting.sum(),
-                updated, rowsChangedMeanwhile.sum(), deadLetters.sum(), seconds > 0 ? updated / seconds : 0.0);
+                updated, rowsChangedMeanwhile.sum(), deadLetters.sum(), seconds > 0 ? updated / seconds : 0.0,
+                updated > 0 ? cpuNanos / 1e6 / updated : 0.0);
+    }
+
+    /** This JVM's CPU time (all threads); whatever else runs in it, such as the embedded servers, counts too. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
     }
 }
