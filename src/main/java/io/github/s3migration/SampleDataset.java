@@ -17,6 +17,7 @@ import javax.sql.DataSource;
 
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -105,8 +106,15 @@ public final class SampleDataset {
         }
     }
 
-    /** Deletes every object in the bucket; returns how many there were. */
+    /** Creates the bucket if it does not exist, else deletes every object in it; returns how many there were. */
     public long emptyBucket(String bucket) throws Exception {
+        try {
+            s3.headBucket(b -> b.bucket(bucket));
+        } catch (NoSuchBucketException e) {
+            s3.createBucket(b -> b.bucket(bucket));
+            return 0;
+        }
+        // One request per object: S3Proxy refuses DeleteObjects as today's SDK signs it (x-amz-checksum, no Content-MD5).
         long deleted = 0;
         try (Uploads deletes = new Uploads()) {
             for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {

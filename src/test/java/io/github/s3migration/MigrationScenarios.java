@@ -129,6 +129,23 @@ abstract class MigrationScenarios {
     }
 
     @Test
+    void existenceCheckFindsObjectsAlreadyCopiedWhenTheBatchKeysAreFarApart() throws Exception {
+        // Between the batch's two target keys lie more keys than one listing reads: each row asks with a HEAD.
+        insertRows(List.of("image/a.png", "image/z.png"), false);
+        insertObject(LEGACY_BUCKET, "image/a.png", "legacy a");
+        insertObject(LEGACY_BUCKET, "image/z.png", "legacy z");
+        insertObject(PRODUCTION_BUCKET, "avatar/z.png", "copied earlier");
+        dataset().uploadObjects(
+                IntStream.rangeClosed(1, 1_100).mapToObj(i -> "avatar/m-" + i + ".png").toList(), 3);
+
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).containsExactly("avatar/a.png", "avatar/z.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/z.png")).isEqualTo("copied earlier");
+    }
+
+    @Test
     void withoutExistenceCheckEveryObjectIsCopied() throws Exception {
         givenObjectAlreadyCopied();
 
@@ -424,12 +441,13 @@ abstract class MigrationScenarios {
 
     @Test
     void requestRateLimitHoldsAcrossAllThreads() throws Exception {
-        insertRows(numberedKeys("image/", 80), true);
+        // One object request per row: a copy (the existence check, on by default, lists each batch's keys instead).
+        insertRows(numberedKeys("image/", 160), true);
 
         List<Long> arrivals;
         try (FaultInjectingProxy counting = FaultInjectingProxy.tooManyRequestsAt(connection().s3Endpoint(), -1)) {
             assertThat(migrate("migration.s3.endpoint", counting.endpoint(), "migration.max-requests-per-second", "40",
-                    "migration.parallelism", "16")).isEqualTo(MigrationRun.EXIT_DONE);
+                    "migration.parallelism", "16", "migration.skip-existing", "false")).isEqualTo(MigrationRun.EXIT_DONE);
             arrivals = counting.objectRequestArrivals().stream().sorted().toList();
         }
 

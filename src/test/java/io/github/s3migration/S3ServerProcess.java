@@ -1,0 +1,82 @@
+package io.github.s3migration;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+
+/**
+ * S3Proxy (in-memory blob store, V4 signatures) in a JVM of its own, so the migration's CPU counters measure the
+ * client alone. Latency is injected per blob-store call with S3Proxy's LatencyBlobStore.
+ */
+final class S3ServerProcess implements AutoCloseable {
+
+    private static final String ACCESS_KEY = "bench-access-key";
+    private static final String SECRET_KEY = "bench-secret-key";
+
+    private final Process process;
+    private final int port;
+
+    private S3ServerProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** @param latency milliseconds added to each blob-store call of the named kind (metadata, copy, ...) */
+    static S3ServerProcess start(Latency latency, Path workDirectory) throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        StringBuilder properties = new StringBuilder()
+                .append("s3proxy.endpoint=http://127.0.0.1:").append(port).append('\n')
+                .append("s3proxy.authorization=aws-v2-or-v4\n")
+                .append("s3proxy.identity=").append(ACCESS_KEY).append('\n')
+                .append("s3proxy.credential=").append(SECRET_KEY).append('\n')
+                .append("jclouds.provider=transient-nio2\n")
+                .append("jclouds.identity=").append(ACCESS_KEY).append('\n')
+                .append("jclouds.credential=").append(SECRET_KEY).append('\n');
+        latency.perCallMillis().forEach((call, millis) -> properties.append("s3proxy.latency-blobstore.").append(call)
+                .append(".latency=").append(millis).append('\n'));
+        Path file = workDirectory.resolve("s3proxy-" + latency.name() + ".properties");
+        Files.writeString(file, properties);
+        Process process = new ProcessBuilder(JavaCommand.of(List.of("-Xmx4g"), List.of(),
+                "org.gaul.s3proxy.Main", "--properties", file.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(workDirectory.resolve("s3proxy-" + latency.name() + ".log").toFile())
+                .start();
+        S3ServerProcess server = new S3ServerProcess(process, port);
+        server.awaitListening();
+        return server;
+    }
+
+    private void awaitListening() throws Exception {
+        for (int attempt = 0; attempt < 600; attempt++) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("S3Proxy exited with code " + process.exitValue());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("S3Proxy did not listen on port " + port);
+    }
+
+    ConnectionSettings connection(String jdbcUrl) {
+        return new ConnectionSettings(jdbcUrl, "postgres", "", "http://127.0.0.1:" + port, "us-east-1",
+                ACCESS_KEY, SECRET_KEY, true);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        process.waitFor();
+    }
+}
