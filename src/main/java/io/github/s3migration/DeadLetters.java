@@ -60,20 +60,22 @@ public final class DeadLetters {
         int attempts = failed.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class) + 1;
         RowMigration row = failed.getProperty(RowMigration.PROPERTY, RowMigration.class);
         Object body = failed.getMessage().getBody();
-        List<RowMigration> rows;
-        if (row != null) {
-            rows = List.of(row);
-        } else if (body instanceof List<?> batch) {
-            rows = batch.stream().map(RowMigration.class::cast).toList();
-        } else {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> polled = (Map<String, Object>) body;
-            rows = List.of(new RowMigration(((Number) polled.get("id")).longValue(), (String) polled.get("source_key"), null));
-        }
+        List<RowMigration> rows = row != null ? List.of(row)
+                : body instanceof List<?> batch ? batch.stream().map(DeadLetters::failedRow).toList()
+                : List.of(failedRow(body));
         String time = Instant.now().toString();
         return rows.stream().map(failedRow -> new DeadLetter(settings.table(), failedRow.id(), failedRow.sourceKey(),
                 failedRow.targetKey(), errorType(error), errorMessage(error),
                 attempts + previousAttempts(failedRow.id()), time, run.runId())).toList();
+    }
+
+    /** A row of a batch that failed before or after its copies: planned already, or as polled. */
+    private static RowMigration failedRow(Object row) {
+        if (row instanceof RowMigration planned) {
+            return planned;
+        }
+        Map<?, ?> polled = (Map<?, ?>) row;
+        return new RowMigration(((Number) polled.get("id")).longValue(), (String) polled.get("source_key"), null);
     }
 
     /**

@@ -115,6 +115,25 @@ public final class MigrationApplication {
             } finally {
                 if (exitCodeWithoutRoutes != null) {
                     vetoStart(context);
+                    closeEmbeddedServers(registry);
+                }
+            }
+        }
+
+        /**
+         * A vetoed context never shuts down, so the beans it would close stay open: without this the embedded
+         * PostgreSQL, a process of its own, would outlive the run.
+         */
+        private static void closeEmbeddedServers(Registry registry) {
+            EmbeddedEnvironment embedded = registry.findSingleByType(EmbeddedEnvironment.class);
+            if (embedded != null) {
+                try {
+                    if (registry.findSingleByType(DataSource.class) instanceof AutoCloseable pool) {
+                        pool.close();
+                    }
+                    embedded.close();
+                } catch (Exception e) {
+                    LOG.warn("WARNING: could not stop the embedded servers: {}", describe(e));
                 }
             }
         }
@@ -145,8 +164,12 @@ public final class MigrationApplication {
             confirmation.ask("WARNING: this will DROP and re-CREATE table " + settings.table() + " in database "
                     + connection.databaseName() + " and delete every object in " + buckets + " on "
                     + connection.s3Name() + ". Are you sure you want to continue?");
-            SampleDataset sample = new SampleDataset(registry.findSingleByType(DataSource.class),
-                    registry.findSingleByType(S3Client.class), settings, Math.min(256, Math.max(16, settings.parallelism())));
+            S3Client s3 = registry.findSingleByType(S3Client.class);
+            EmbeddedEnvironment embedded = registry.findSingleByType(EmbeddedEnvironment.class);
+            int threads = Math.min(256, Math.max(16, settings.parallelism()));
+            SampleDataset sample = embedded != null
+                    ? new SampleDataset(registry.findSingleByType(DataSource.class), s3, embedded::putObject, settings, threads)
+                    : new SampleDataset(registry.findSingleByType(DataSource.class), s3, settings, threads);
             long start = System.nanoTime();
             for (String bucket : new LinkedHashSet<>(List.of(settings.sourceBucket(), settings.targetBucket()))) {
                 LOG.info("Emptying bucket {}: {} objects deleted", bucket, sample.emptyBucket(bucket));

@@ -97,7 +97,8 @@ public class MigrationConfiguration implements CamelConfiguration {
 
         if (options.embedded() && !options.prepares()) {
             int sampleRows = values.integer("migration.embedded.sample-rows", 2_000, 0, 10_000_000);
-            new SampleDataset(dataSource, s3, settings, SAMPLE_UPLOAD_THREADS).create(sampleRows, 0.5, 1024, 8192, 42);
+            new SampleDataset(dataSource, s3, context.getRegistry().findSingleByType(EmbeddedEnvironment.class)::putObject,
+                    settings, SAMPLE_UPLOAD_THREADS).create(sampleRows, 0.5, 1024, 8192, 42);
         }
     }
 

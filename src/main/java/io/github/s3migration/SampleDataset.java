@@ -31,12 +31,27 @@ public final class SampleDataset {
 
     private final DataSource dataSource;
     private final S3Client s3;
+    private final ObjectWriter objects;
     private final MigrationSettings settings;
     private final int threads;
 
+    /** Where the objects go: a PutObject each, or for the embedded default, straight into its blob store. */
+    @FunctionalInterface
+    public interface ObjectWriter {
+        void put(String bucket, String key, byte[] content);
+    }
+
     public SampleDataset(DataSource dataSource, S3Client s3, MigrationSettings settings, int threads) {
+        this(dataSource, s3, (bucket, key, content) -> s3.putObject(b -> b.bucket(bucket).key(key),
+                RequestBody.fromBytes(content)), settings, threads);
+    }
+
+    /** @param objects writes the objects; {@code s3} still lists and empties the buckets */
+    public SampleDataset(DataSource dataSource, S3Client s3, ObjectWriter objects, MigrationSettings settings,
+            int threads) {
         this.dataSource = dataSource;
         this.s3 = s3;
+        this.objects = objects;
         this.settings = settings;
         this.threads = threads;
     }
@@ -139,7 +154,7 @@ public final class SampleDataset {
                 submit(() -> {
                     byte[] content = new byte[size];
                     new SplittableRandom(contentSeed).nextBytes(content);
-                    s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+                    objects.put(bucket, key, content);
                 });
             }
         }

@@ -50,6 +50,24 @@ class ApplicationTest {
     }
 
     @Test
+    void modesThatMigrateNothingStopTheEmbeddedDatabaseWhenTheyEnd() {
+        long databasesBefore = embeddedDatabaseProcesses();
+
+        assertThat(run("migration.mode", "status")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(run(Map.of("migration.mode", "prepare", "prepare.count", "200"))).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(lines()).contains("Current data status:").anyMatch(line -> line.startsWith("Created ")
+                && line.contains(" rows with their objects in "));
+        assertThat(embeddedDatabaseProcesses()).isEqualTo(databasesBefore);
+    }
+
+    /** PostgreSQL servers running on an embedded environment's data directory. */
+    private static long embeddedDatabaseProcesses() {
+        return ProcessHandle.allProcesses().filter(process -> process.info().commandLine()
+                .filter(line -> line.contains("migration-postgres-")).isPresent()).count();
+    }
+
+    @Test
     void prodProfileNamesTheMissingEnvironmentVariable() {
         // As an operator selects it: -Dcamel.main.profile=prod
         System.setProperty("camel.main.profile", "prod");
@@ -82,9 +100,13 @@ class ApplicationTest {
     }
 
     private int run(String key, String value) {
+        return run(Map.of(key, value));
+    }
+
+    private int run(Map<String, String> settings) {
         Map<String, String> overrides = new HashMap<>(Map.of("migration.dead-letter-dir", deadLetterDir.toString(),
                 "migration.log-dir", logDir.toString()));
-        overrides.put(key, value);
+        overrides.putAll(settings);
         return MigrationApplication.run(overrides);
     }
 
