@@ -130,12 +130,16 @@ public final class SampleDataset {
             return 0;
         }
         // One request per object: S3Proxy refuses DeleteObjects as today's SDK signs it (x-amz-checksum, no Content-MD5).
+        // Always the first page again: some servers (S3Proxy) page by position, so paging on while deleting skips keys.
         long deleted = 0;
-        try (Uploads deletes = new Uploads()) {
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-                deletes.submit(() -> s3.deleteObject(b -> b.bucket(bucket).key(object.key())));
-                deleted++;
+        List<S3Object> page;
+        while (!(page = s3.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty()) {
+            try (Uploads deletes = new Uploads()) {
+                for (S3Object object : page) {
+                    deletes.submit(() -> s3.deleteObject(b -> b.bucket(bucket).key(object.key())));
+                }
             }
+            deleted += page.size();
         }
         return deleted;
     }

@@ -81,7 +81,9 @@ public final class TargetListing {
             do {
                 gate.acquire();
                 String token = continuation;
-                int pageSize = Math.min(1_000, budget);
+                // A first page about the size of what the batch's range usually holds (pages are parsed whole, and
+                // most of a full page would lie past the batch's last key), then full pages.
+                int pageSize = Math.min(token == null ? Math.min(1_000, 2 * keys.size() + 16) : 1_000, budget);
                 ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(settings.targetBucket())
                         .prefix(prefix)
                         .startAfter(token == null ? startAfter : null)

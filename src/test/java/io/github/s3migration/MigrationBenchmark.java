@@ -58,6 +58,7 @@ public final class MigrationBenchmark {
     private final List<String> jobJvmOptions = List.of(System.getProperty("bench.job-jvm-options", "").split(" "))
             .stream().filter(option -> !option.isBlank()).toList();
     private final Path output = Path.of(System.getProperty("bench.output", "target/bench"));
+    private final boolean objectsOnDisk = Boolean.getBoolean("bench.objects-on-disk");
 
     private final List<BenchmarkReport.Result> results = new ArrayList<>();
     private final List<String> calibrations = new ArrayList<>();
@@ -76,7 +77,7 @@ public final class MigrationBenchmark {
             String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
             for (String latencyName : latencies) {
                 Latency latency = latencyName.equals("cloud") ? Latency.cloud(metadataMillis, copyMillis) : Latency.none();
-                try (S3ServerProcess server = S3ServerProcess.start(latency, output.resolve("logs"))) {
+                try (S3ServerProcess server = S3ServerProcess.start(latency, objectsOnDisk, output)) {
                     benchmark(latency, server.connection(jdbcUrl));
                 }
             }

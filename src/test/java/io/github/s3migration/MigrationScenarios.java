@@ -385,6 +385,9 @@ abstract class MigrationScenarios {
 
     @Test
     void prepareBuildsTheRequestedDataset() throws Exception {
+        // Left over from an earlier dataset: more than one listing page, all to be deleted.
+        dataset().uploadObjects(IntStream.rangeClosed(1, 2_500).mapToObj(i -> "avatar/old-" + i + ".png").toList(), 5);
+
         assertThat(migrate("migration.mode", "prepare", "prepare.count", "500", "prepare.legacy-share", "0.3",
                 "prepare.allow-destroy", "true")).isEqualTo(MigrationRun.EXIT_DONE);
 

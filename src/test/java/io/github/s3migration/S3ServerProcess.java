@@ -26,8 +26,12 @@ final class S3ServerProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** @param latency milliseconds added to each blob-store call of the named kind (metadata, copy, ...) */
-    static S3ServerProcess start(Latency latency, Path workDirectory) throws Exception {
+    /**
+     * @param latency milliseconds added to each blob-store call of the named kind (metadata, copy, ...)
+     * @param onDisk objects in files under the work directory rather than in memory, where each takes some 10 KiB
+     *     of heap whatever its size (for a million rows and more)
+     */
+    static S3ServerProcess start(Latency latency, boolean onDisk, Path workDirectory) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -37,17 +41,19 @@ final class S3ServerProcess implements AutoCloseable {
                 .append("s3proxy.authorization=aws-v2-or-v4\n")
                 .append("s3proxy.identity=").append(ACCESS_KEY).append('\n')
                 .append("s3proxy.credential=").append(SECRET_KEY).append('\n')
-                .append("jclouds.provider=transient-nio2\n")
+                .append(onDisk ? "jclouds.provider=filesystem-nio2\njclouds.filesystem.basedir="
+                        + Files.createDirectories(workDirectory.resolve("blobstore-" + latency.name())) + "\n"
+                        : "jclouds.provider=transient-nio2\n")
                 .append("jclouds.identity=").append(ACCESS_KEY).append('\n')
                 .append("jclouds.credential=").append(SECRET_KEY).append('\n');
         latency.perCallMillis().forEach((call, millis) -> properties.append("s3proxy.latency-blobstore.").append(call)
                 .append(".latency=").append(millis).append('\n'));
-        Path file = workDirectory.resolve("s3proxy-" + latency.name() + ".properties");
+        Path file = workDirectory.resolve("logs").resolve("s3proxy-" + latency.name() + ".properties");
         Files.writeString(file, properties);
         Process process = new ProcessBuilder(JavaCommand.of(List.of("-Xmx4g"), List.of(),
                 "org.gaul.s3proxy.Main", "--properties", file.toString()))
                 .redirectErrorStream(true)
-                .redirectOutput(workDirectory.resolve("s3proxy-" + latency.name() + ".log").toFile())
+                .redirectOutput(workDirectory.resolve("logs").resolve("s3proxy-" + latency.name() + ".log").toFile())
                 .start();
         S3ServerProcess server = new S3ServerProcess(process, port);
         server.awaitListening();
