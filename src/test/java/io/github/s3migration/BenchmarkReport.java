@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The benchmark's outputs: benchmark.csv, benchmark.md and rows-per-second-{latency}.png. */
@@ -105,7 +106,7 @@ final class BenchmarkReport {
                     .title("Rows migrated per second at steady state, S3 latency " + latency.getKey())
                     .xAxisTitle("parallelism (S3 requests in flight)").yAxisTitle("rows/s").build();
             chart.getStyler().setXAxisLogarithmic(true);
-            chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
             for (var series : latency.getValue().entrySet()) {
                 List<Result> points = series.getValue();
                 chart.addSeries(series.getKey(),

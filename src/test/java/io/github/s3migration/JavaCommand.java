@@ -11,14 +11,14 @@ final class JavaCommand {
     private JavaCommand() {
     }
 
-    static List<String> of(List<String> jvmOptions, List<Map.Entry<String, String>> systemProperties,
+    static List<String> of(List<String> jvmOptions, Map<String, String> systemProperties,
             String mainClass, String... arguments) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        systemProperties.forEach(property -> command.add("-D" + property.getKey() + "=" + property.getValue()));
+        systemProperties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add(mainClass);
         command.addAll(List.of(arguments));
         return command;

@@ -102,7 +102,7 @@ public final class MigrationBenchmark {
                 for (String client : baselineClients) {
                     reset(dataSource, dataset);
                     measure(latency, "SDK copies only (" + client + ")", parallelism, 0, JavaCommand.of(jobJvmOptions,
-                            List.of(), CopiesOnlyClient.class.getName(), connection.s3Endpoint(),
+                            Map.of(), CopiesOnlyClient.class.getName(), connection.s3Endpoint(),
                             connection.s3Region(), connection.s3AccessKey(), connection.s3SecretKey(),
                             DEFAULTS.sourceBucket(), DEFAULTS.sourcePrefix(), DEFAULTS.targetBucket(),
                             DEFAULTS.targetPrefix(), Integer.toString(parallelism), client));
@@ -113,7 +113,7 @@ public final class MigrationBenchmark {
                     point.put("migration.parallelism", Integer.toString(parallelism));
                     point.put("migration.batch-size", Integer.toString(batchSize));
                     measure(latency, "migration", parallelism, batchSize, JavaCommand.of(jobJvmOptions,
-                            List.copyOf(point.entrySet()), MigrationApplication.class.getName()));
+                            point, MigrationApplication.class.getName()));
                 }
             }
         }
@@ -142,7 +142,7 @@ public final class MigrationBenchmark {
     private int runJob(Map<String, String> job, Map<String, String> extra, Path log) throws Exception {
         Map<String, String> properties = new LinkedHashMap<>(job);
         properties.putAll(extra);
-        Process process = new ProcessBuilder(JavaCommand.of(jobJvmOptions, List.copyOf(properties.entrySet()),
+        Process process = new ProcessBuilder(JavaCommand.of(jobJvmOptions, properties,
                 MigrationApplication.class.getName())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         int exit = process.waitFor();
         Files.readAllLines(log).stream().filter(line -> line.startsWith("Created ")).forEach(System.out::println);

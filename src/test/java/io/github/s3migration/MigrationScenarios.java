@@ -188,9 +188,7 @@ abstract class MigrationScenarios {
             assertThat(proxy.slowDownsAnswered()).isGreaterThan(10);
             assertThat(proxy.connectionsReset()).isGreaterThan(5);
         }
-        assertThat(deadLetters()).isEmpty();
-        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
-        assertThat(objectKeys(PRODUCTION_BUCKET)).hasSize(150);
+        assertEveryRowMigratedWithoutDeadLetters(150);
     }
 
     @Test
@@ -437,9 +435,7 @@ abstract class MigrationScenarios {
             assertThat(proxy.connectionsReset()).isGreaterThan(200);
             assertThat(proxy.requestsHung()).isGreaterThan(100);
         }
-        assertThat(deadLetters()).isEmpty();
-        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
-        assertThat(objectKeys(PRODUCTION_BUCKET)).hasSize(10_000);
+        assertEveryRowMigratedWithoutDeadLetters(10_000);
     }
 
     @Test
@@ -718,6 +714,13 @@ abstract class MigrationScenarios {
         }
     }
 
+    /** Every row points at production, its object is there, and no row went to dead letters. */
+    void assertEveryRowMigratedWithoutDeadLetters(int rows) throws Exception {
+        assertThat(deadLetters()).isEmpty();
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).hasSize(rows);
+    }
+
     /** Runs the job as an operator would, against this scenario's servers; returns its exit code. */
     int migrate(String... keyValues) {
         return MigrationApplication.run(settings(keyValues));
@@ -728,11 +731,7 @@ abstract class MigrationScenarios {
 
     /** The command line that runs the job in a JVM of its own, as an operator would, with these properties. */
     static List<String> javaCommand(Map<String, String> properties) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path")));
-        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add(MigrationApplication.class.getName());
-        return command;
+        return JavaCommand.of(List.of(), properties, MigrationApplication.class.getName());
     }
 
     /** Runs the job in its own JVM on a pseudo-terminal (util-linux script), typing the answers. */

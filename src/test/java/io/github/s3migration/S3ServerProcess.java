@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 
 /**
@@ -50,7 +51,7 @@ final class S3ServerProcess implements AutoCloseable {
                 .append(".latency=").append(millis).append('\n'));
         Path file = workDirectory.resolve("logs").resolve("s3proxy-" + latency.name() + ".properties");
         Files.writeString(file, properties);
-        Process process = new ProcessBuilder(JavaCommand.of(List.of("-Xmx4g"), List.of(),
+        Process process = new ProcessBuilder(JavaCommand.of(List.of("-Xmx4g"), Map.of(),
                 "org.gaul.s3proxy.Main", "--properties", file.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(workDirectory.resolve("logs").resolve("s3proxy-" + latency.name() + ".log").toFile())
