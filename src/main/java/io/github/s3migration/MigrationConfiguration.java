@@ -74,6 +74,7 @@ public class MigrationConfiguration implements CamelConfiguration {
             connection = ConnectionSettings.from(properties);
         }
         registry.bind("migrationSettings", MigrationSettings.class, settings);
+        registry.bind("rowPlanner", RowPlanner.class, new RowPlanner(settings));
         registry.bind("connectionSettings", ConnectionSettings.class, connection);
 
         // The poller holds one connection while it waits to queue a batch; each batch in flight updates with one.

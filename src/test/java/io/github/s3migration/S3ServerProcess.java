@@ -1,18 +1,30 @@
 package io.github.s3migration;
 
 import java.io.IOException;
+import java.io.Reader;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import org.gaul.s3proxy.LatencyBlobStore;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
 
 
 /**
- * S3Proxy (in-memory blob store, V4 signatures) in a JVM of its own, so the migration's CPU counters measure the
- * client alone. Latency is injected per blob-store call with S3Proxy's LatencyBlobStore.
+ * S3Proxy (V4 signatures) in a JVM of its own, so the migration's CPU counters measure the client alone. Latency is
+ * injected per blob-store call with S3Proxy's LatencyBlobStore; listings come from an {@link IndexedListingBlobStore}
+ * so that they cost what they cost on S3 whatever the bucket's size.
  */
 final class S3ServerProcess implements AutoCloseable {
 
@@ -43,7 +55,7 @@ final class S3ServerProcess implements AutoCloseable {
                 .append("s3proxy.identity=").append(ACCESS_KEY).append('\n')
                 .append("s3proxy.credential=").append(SECRET_KEY).append('\n')
                 .append(onDisk ? "jclouds.provider=filesystem-nio2\njclouds.filesystem.basedir="
-                        + Files.createDirectories(workDirectory.resolve("blobstore-" + latency.name())) + "\n"
+                        + emptyDirectory(workDirectory.resolve("blobstore-" + latency.name())) + "\n"
                         : "jclouds.provider=transient-nio2\n")
                 .append("jclouds.identity=").append(ACCESS_KEY).append('\n')
                 .append("jclouds.credential=").append(SECRET_KEY).append('\n');
@@ -52,13 +64,44 @@ final class S3ServerProcess implements AutoCloseable {
         Path file = workDirectory.resolve("logs").resolve("s3proxy-" + latency.name() + ".properties");
         Files.writeString(file, properties);
         Process process = new ProcessBuilder(JavaCommand.of(List.of("-Xmx4g"), Map.of(),
-                "org.gaul.s3proxy.Main", "--properties", file.toString()))
+                S3ServerProcess.class.getName(), file.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(workDirectory.resolve("logs").resolve("s3proxy-" + latency.name() + ".log").toFile())
                 .start();
         S3ServerProcess server = new S3ServerProcess(process, port);
         server.awaitListening();
         return server;
+    }
+
+    /** The server process: the store named by the properties, indexed for listings, then delayed. */
+    public static void main(String[] arguments) throws Exception {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(Path.of(arguments[0]))) {
+            properties.load(reader);
+        }
+        BlobStore store = new IndexedListingBlobStore(ContextBuilder
+                .newBuilder(properties.getProperty("jclouds.provider"))
+                .overrides(properties)
+                .build(BlobStoreContext.class)
+                .getBlobStore());
+        // S3Proxy keeps its latency wrapper's factory package-private; its Main uses it the same way
+        Method withLatency = LatencyBlobStore.class.getDeclaredMethod("newLatencyBlobStore",
+                BlobStore.class, Map.class, Map.class);
+        withLatency.setAccessible(true);
+        store = (BlobStore) withLatency.invoke(null, store, LatencyBlobStore.parseLatencies(properties),
+                LatencyBlobStore.parseSpeeds(properties));
+        S3Proxy.Builder.fromProperties(properties).blobStore(store).build().start();
+    }
+
+    private static Path emptyDirectory(Path directory) throws IOException {
+        if (Files.exists(directory)) {
+            try (Stream<Path> paths = Files.walk(directory)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+        return Files.createDirectories(directory);
     }
 
     private void awaitListening() throws Exception {

@@ -1,0 +1,38 @@
+package io.github.s3migration;
+
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
+import org.apache.camel.Processor;
+
+/**
+ * Plans the move of the polled row in the body for the migrate-object route, as exchange properties: the plan
+ * ({@link RowMigration#PROPERTY}), its {@code sourceKey} and {@code targetKey}, and {@code targetExists} as the batch's
+ * listing answered it (absent when unknown). A processor rather than simple expressions on the plan
+ * ({@code ${exchangeProperty.migrationRow.targetKey}}): simple parses such an OGNL path again at every evaluation,
+ * and that was a tenth of the job's CPU per row.
+ */
+public final class RowPlanner implements Processor {
+
+    /** The batch's existing target keys, from {@link TargetListing}; absent when each row must ask S3 itself. */
+    public static final String EXISTING_TARGETS = "existingTargets";
+
+    private final MigrationSettings settings;
+
+    public RowPlanner(MigrationSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws InvalidPayloadException {
+        RowMigration row = settings.plan(exchange.getMessage().getMandatoryBody(Map.class));
+        exchange.setProperty(RowMigration.PROPERTY, row);
+        exchange.setProperty("sourceKey", row.sourceKey());
+        exchange.setProperty("targetKey", row.targetKey());
+        Set<?> existingTargets = exchange.getProperty(EXISTING_TARGETS, Set.class);
+        // Setting null removes the property.
+        exchange.setProperty("targetExists", existingTargets == null ? null : existingTargets.contains(row.targetKey()));
+    }
+}
