@@ -93,7 +93,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("retryBudget", RetryBudget.class, new RetryBudget(
                 values.integer("migration.retry.max-total-seconds", 120, 0, 86_400),
                 values.integer("migration.retry.max-redeliveries", -1, -1, 1_000_000)));
-        registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation());
+        registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation(run));
         registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
 
         if (options.embedded() && !options.prepares()) {

@@ -19,6 +19,9 @@ public final class RowPlanner implements Processor {
     /** The batch's existing target keys, from {@link TargetListing}; absent when each row must ask S3 itself. */
     public static final String EXISTING_TARGETS = "existingTargets";
 
+    /** True when the target object is already there, false when it is not; absent when not known yet. */
+    public static final String TARGET_EXISTS = "targetExists";
+
     private final MigrationSettings settings;
 
     public RowPlanner(MigrationSettings settings) {
@@ -33,6 +36,6 @@ public final class RowPlanner implements Processor {
         exchange.setProperty("targetKey", row.targetKey());
         Set<?> existingTargets = exchange.getProperty(EXISTING_TARGETS, Set.class);
         // Setting null removes the property.
-        exchange.setProperty("targetExists", existingTargets == null ? null : existingTargets.contains(row.targetKey()));
+        exchange.setProperty(TARGET_EXISTS, existingTargets == null ? null : existingTargets.contains(row.targetKey()));
     }
 }

@@ -126,6 +126,8 @@ abstract class MigrationScenarios {
         assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
         assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("copied earlier");
         assertThat(content(PRODUCTION_BUCKET, "avatar/b.png")).isEqualTo("legacy b");
+        assertThat(logLines()).anyMatch(line -> line.contains("Migration finished after ")
+                && line.contains(": 1 files copied, 1 already present, 2 rows updated"));
     }
 
     @Test
