@@ -3,11 +3,13 @@ package io.github.s3migration;
 import java.lang.management.ManagementFactory;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
@@ -33,6 +35,7 @@ public final class MigrationRun {
     public static final int EXIT_INTERRUPTED = 130;
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationRun.class);
+    private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
             + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
@@ -53,8 +56,8 @@ public final class MigrationRun {
     private volatile long legacyRowsAtStart;
     private volatile int batchSize = 1;
     private volatile String replayIds = "";
-    private long lastProgressNanos;
-    private long lastProgressDone;
+    /** Rows done at the start and at each progress line of about the last {@link #RATE_WINDOW_NANOS}. */
+    private final ArrayDeque<ProgressPoint> recentProgress = new ArrayDeque<>(List.of(new ProgressPoint(startNanos, 0)));
     private long batchesHandedOut;
     private long batchesFinished;
     private boolean allHandedOut;
@@ -70,11 +73,13 @@ public final class MigrationRun {
     }
 
     /** Elapsed time, rates and progress count from here: after the checks and the status, when rows start to move. */
-    public void start(long legacyRows, int rowsPerBatch) {
+    public synchronized void start(long legacyRows, int rowsPerBatch) {
         legacyRowsAtStart = legacyRows;
         batchSize = rowsPerBatch;
         startNanos = System.nanoTime();
         startCpuNanos = processCpuNanos();
+        recentProgress.clear();
+        recentProgress.add(new ProgressPoint(startNanos, 0));
     }
 
     /** Replay: hand out only these rows (those with dead letters), if they are still legacy. */
@@ -203,18 +208,23 @@ public final class MigrationRun {
     }
 
     /**
-     * Percent of the legacy rows found at start, batches, counters, elapsed time, the rate since the previous progress
-     * line and the ETA at that rate.
+     * Percent of the legacy rows found at start, batches, counters, elapsed time, the rate over about the last 30
+     * seconds and the ETA at that rate.
      */
     public synchronized String progress() {
         long now = finishNanos != 0 ? finishNanos : System.nanoTime();
         double seconds = elapsedSeconds();
         long done = rowsUpdated.sum() + deadLetters.sum() + rowsChangedMeanwhile.sum();
         long total = Math.max(legacyRowsAtStart, done);
-        long since = Math.max(lastProgressNanos, startNanos);
-        double rate = now > since ? (done - lastProgressDone) * 1e9 / (now - since) : 0;
-        lastProgressNanos = now;
-        lastProgressDone = done;
+        // The newest point at least a window old, else the oldest: over a single interval, rows that arrive a whole
+        // batch at a time would make the rate swing between 0 and a multiple of the real one.
+        ProgressPoint since = recentProgress.removeFirst();
+        while (!recentProgress.isEmpty() && now - recentProgress.peekFirst().nanos() >= RATE_WINDOW_NANOS) {
+            since = recentProgress.removeFirst();
+        }
+        recentProgress.addFirst(since);
+        double rate = now > since.nanos() ? (done - since.done()) * 1e9 / (now - since.nanos()) : 0;
+        recentProgress.addLast(new ProgressPoint(now, done));
         long batchesTotal = (total + batchSize - 1) / batchSize;
         String eta = rate > 0 ? String.format("%.0f s", (total - done) / rate) : "unknown";
         long batchesDone = batchesFinished;
@@ -244,5 +254,8 @@ public final class MigrationRun {
     private static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : 0;
+    }
+
+    private record ProgressPoint(long nanos, long done) {
     }
 }
