@@ -1,5 +1,8 @@
 package io.github.s3migration;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +12,16 @@ import java.util.Map;
 final class JavaCommand {
 
     private JavaCommand() {
+    }
+
+    /** The JVM options {@code mvn camel:run} runs the job with: the job runs in Maven's JVM. */
+    static List<String> projectJvmOptions() {
+        Path config = Path.of(".mvn", "jvm.config");
+        try {
+            return Files.exists(config) ? List.of(Files.readString(config).trim().split("\\s+")) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static List<String> of(List<String> jvmOptions, Map<String, String> systemProperties,

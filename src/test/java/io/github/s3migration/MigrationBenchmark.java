@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
@@ -55,8 +56,10 @@ public final class MigrationBenchmark {
     private final int copyMillis = Integer.getInteger("bench.cloud.copy-ms", 68);
     private final Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 10));
     private final Duration maxRun = Duration.ofSeconds(Integer.getInteger("bench.max-seconds", 90));
-    private final List<String> jobJvmOptions = List.of(System.getProperty("bench.job-jvm-options", "").split(" "))
-            .stream().filter(option -> !option.isBlank()).toList();
+    /** The job's and the yardstick's: those of {@code mvn camel:run}, then bench.job-jvm-options. */
+    private final List<String> jobJvmOptions = Stream.concat(JavaCommand.projectJvmOptions().stream(),
+            Stream.of(System.getProperty("bench.job-jvm-options", "").split(" "))).filter(option -> !option.isBlank())
+            .toList();
     private final Path output = Path.of(System.getProperty("bench.output", "target/bench"));
     private final boolean objectsOnDisk = Boolean.getBoolean("bench.objects-on-disk");
 

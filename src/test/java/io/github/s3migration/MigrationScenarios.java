@@ -736,7 +736,7 @@ abstract class MigrationScenarios {
 
     /** The command line that runs the job in a JVM of its own, as an operator would, with these properties. */
     static List<String> javaCommand(Map<String, String> properties) {
-        return JavaCommand.of(List.of(), properties, MigrationApplication.class.getName());
+        return JavaCommand.of(JavaCommand.projectJvmOptions(), properties, MigrationApplication.class.getName());
     }
 
     /** Runs the job in its own JVM on a pseudo-terminal (util-linux script), typing the answers. */
