@@ -56,8 +56,12 @@ public final class MigrationRun {
     private volatile long legacyRowsAtStart;
     private volatile int batchSize = 1;
     private volatile String replayIds = "";
-    /** Rows done at the start and at each progress line of about the last {@link #RATE_WINDOW_NANOS}. */
-    private final ArrayDeque<ProgressPoint> recentProgress = new ArrayDeque<>(List.of(new ProgressPoint(startNanos, 0)));
+    /**
+     * Rows done at the start and at the progress lines of the last {@link #RATE_WINDOW_NANOS}; the previous line
+     * stays whatever its age.
+     */
+    private final ArrayDeque<ProgressPoint> recentProgress =
+            new ArrayDeque<>(List.of(new ProgressPoint(startNanos, 0)));
     private long batchesHandedOut;
     private long batchesFinished;
     private boolean allHandedOut;
@@ -216,13 +220,12 @@ public final class MigrationRun {
         double seconds = elapsedSeconds();
         long done = rowsUpdated.sum() + deadLetters.sum() + rowsChangedMeanwhile.sum();
         long total = Math.max(legacyRowsAtStart, done);
-        // The newest point at least a window old, else the oldest: over a single interval, rows that arrive a whole
-        // batch at a time would make the rate swing between 0 and a multiple of the real one.
-        ProgressPoint since = recentProgress.removeFirst();
-        while (!recentProgress.isEmpty() && now - recentProgress.peekFirst().nanos() >= RATE_WINDOW_NANOS) {
-            since = recentProgress.removeFirst();
+        // Over the window, not the last interval: rows arrive a whole batch at a time, and over a single interval the
+        // rate would swing between 0 and a multiple of the real one.
+        while (recentProgress.size() > 1 && now - recentProgress.peekFirst().nanos() > RATE_WINDOW_NANOS) {
+            recentProgress.removeFirst();
         }
-        recentProgress.addFirst(since);
+        ProgressPoint since = recentProgress.peekFirst();
         double rate = now > since.nanos() ? (done - since.done()) * 1e9 / (now - since.nanos()) : 0;
         recentProgress.addLast(new ProgressPoint(now, done));
         long batchesTotal = (total + batchSize - 1) / batchSize;

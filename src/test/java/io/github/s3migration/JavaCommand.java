@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** A command line that runs a main class in a fresh JVM on this JVM's class path. */
 final class JavaCommand {
@@ -18,7 +19,8 @@ final class JavaCommand {
     static List<String> projectJvmOptions() {
         Path config = Path.of(".mvn", "jvm.config");
         try {
-            return Files.exists(config) ? List.of(Files.readString(config).trim().split("\\s+")) : List.of();
+            return Files.exists(config) ? Stream.of(Files.readString(config).split("\\s+"))
+                    .filter(option -> !option.isEmpty()).toList() : List.of();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
