@@ -39,6 +39,8 @@ public final class TargetListing {
         return Integer.compare(a.length() - i, b.length() - j);
     };
 
+    private static final int FIRST_PAGE_KEYS = 32;
+
     private final S3Client s3;
     private final MigrationSettings settings;
     private final S3RequestGate gate;
@@ -81,9 +83,10 @@ public final class TargetListing {
             do {
                 gate.acquire();
                 String token = continuation;
-                // A first page about the size of what the batch's range usually holds (pages are parsed whole, and
-                // most of a full page would lie past the batch's last key), then full pages.
-                int pageSize = Math.min(token == null ? Math.min(1_000, 2 * keys.size() + 16) : 1_000, budget);
+                // Pages are parsed whole. A first migration finds the batch's range empty and the first page past
+                // its last key (filled by the batches copied alongside), so a short first page answers it; when the
+                // range is populated (a re-run), full pages follow.
+                int pageSize = Math.min(token == null ? FIRST_PAGE_KEYS : 1_000, budget);
                 ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(settings.targetBucket())
                         .prefix(prefix)
                         .startAfter(token == null ? startAfter : null)

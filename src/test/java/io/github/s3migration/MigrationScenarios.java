@@ -148,6 +148,21 @@ abstract class MigrationScenarios {
     }
 
     @Test
+    void existenceCheckFindsAWholeBatchAlreadyCopiedAcrossSeveralListingPages() throws Exception {
+        // As after a crash between the copies and the update: every target exists, no source does (a copy would fail).
+        List<String> legacy = numberedKeys("image/", 300);
+        insertRows(legacy, false);
+        dataset().uploadObjects(numberedKeys("avatar/", 300), 3);
+
+        assertThat(migrate("migration.batch-size", "300")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(keys()).isEqualTo(numberedKeys("avatar/", 300));
+        assertThat(deadLetters()).isEmpty();
+        assertThat(logLines()).anyMatch(line -> line.contains("Migration finished after ")
+                && line.contains(": 0 files copied, 300 already present, 300 rows updated"));
+    }
+
+    @Test
     void withoutExistenceCheckEveryObjectIsCopied() throws Exception {
         givenObjectAlreadyCopied();
 
