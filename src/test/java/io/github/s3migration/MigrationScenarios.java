@@ -150,8 +150,7 @@ abstract class MigrationScenarios {
     @Test
     void existenceCheckFindsAWholeBatchAlreadyCopiedAcrossSeveralListingPages() throws Exception {
         // As after a crash between the copies and the update: every target exists, no source does (a copy would fail).
-        List<String> legacy = numberedKeys("image/", 300);
-        insertRows(legacy, false);
+        insertRows(numberedKeys("image/", 300), false);
         dataset().uploadObjects(numberedKeys("avatar/", 300), 3);
 
         assertThat(migrate("migration.batch-size", "300")).isEqualTo(MigrationRun.EXIT_DONE);
