@@ -23,7 +23,6 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -43,6 +42,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         Settings values = new Settings(properties);
         MigrationSettings settings = MigrationSettings.from(properties);
         JobOptions options = JobOptions.from(properties);
+        S3HttpClient httpClient = S3HttpClient.named(values.text("migration.s3.http-client", "crt"));
         // The routes read the effective value, the computed default included.
         properties.addOverrideProperty("migration.batches-in-flight", Integer.toString(settings.batchesInFlight()));
         // The batch update reads each row's parameters by name; without a direct converter Camel searches its whole
@@ -81,7 +81,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         DataSource dataSource = newDataSource(connection, settings.batchesInFlight() + 2);
         registry.bind("dataSource", DataSource.class, dataSource, null, "close");
         // One request per copy thread at a time, one listing per batch in flight, a few more for status listings.
-        S3Client s3 = newS3Client(connection, settings.parallelism() + settings.batchesInFlight() + 4,
+        S3Client s3 = newS3Client(connection, httpClient, settings.parallelism() + settings.batchesInFlight() + 4,
                 values.integer("migration.s3.timeout-seconds", 120, 1, 3_600));
         registry.bind("s3Client", S3Client.class, s3, null, "close");
 
@@ -120,7 +120,8 @@ public class MigrationConfiguration implements CamelConfiguration {
         }
     }
 
-    static S3Client newS3Client(ConnectionSettings connection, int maxConnections, int timeoutSeconds) {
+    static S3Client newS3Client(ConnectionSettings connection, S3HttpClient httpClient, int maxConnections,
+            int timeoutSeconds) {
         AwsCredentialsProvider credentials = connection.s3AccessKey().isEmpty()
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(
@@ -132,9 +133,7 @@ public class MigrationConfiguration implements CamelConfiguration {
                 // S3-compatible servers reject the SDK's newer default checksums
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClientBuilder(ApacheHttpClient.builder()
-                        .maxConnections(maxConnections)
-                        .socketTimeout(Duration.ofSeconds(timeoutSeconds)))
+                .httpClientBuilder(httpClient.builder(maxConnections, Duration.ofSeconds(timeoutSeconds)))
                 // Camel's redelivery policy is the one place that retries, so attempts are counted once.
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
                         .apiCallAttemptTimeout(Duration.ofSeconds(timeoutSeconds)));

@@ -97,7 +97,7 @@ final class BenchmarkReport {
 
         Map<String, Map<String, List<Result>>> byLatencyAndSeries = new TreeMap<>();
         for (Result r : results) {
-            String series = r.batchSize() > 0 ? "batch " + r.batchSize() : r.client();
+            String series = r.batchSize() > 0 ? r.client() + ", batch " + r.batchSize() : r.client();
             byLatencyAndSeries.computeIfAbsent(r.latency(), k -> new TreeMap<>())
                     .computeIfAbsent(series, k -> new ArrayList<>()).add(r);
         }

@@ -50,8 +50,8 @@ public final class MigrationBenchmark {
     private final List<Integer> parallelisms = integers(System.getProperty("bench.parallelism", "1,4,16,64,128,256"));
     private final List<Integer> batchSizes = integers(System.getProperty("bench.batch-sizes", "10,100,1000"));
     private final List<String> latencies = List.of(System.getProperty("bench.latencies", "0ms,cloud").split(","));
-    private final List<String> baselineClients = List.of(System.getProperty("bench.baseline-clients", "apache")
-            .split(",")).stream().filter(name -> !name.isBlank()).toList();
+    private final List<String> baselineClients = names(System.getProperty("bench.baseline-clients", "crt"));
+    private final List<String> jobHttpClients = names(System.getProperty("bench.http-clients", "crt"));
     private final int metadataMillis = Integer.getInteger("bench.cloud.metadata-ms", 26);
     private final int copyMillis = Integer.getInteger("bench.cloud.copy-ms", 68);
     private final Duration warmUp = Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 10));
@@ -98,7 +98,7 @@ public final class MigrationBenchmark {
             throw new IllegalStateException("prepare exited with " + prepareExit);
         }
         try (HikariDataSource dataSource = MigrationConfiguration.newDataSource(connection, 2);
-             S3Client s3 = MigrationConfiguration.newS3Client(connection, 64, 60)) {
+             S3Client s3 = MigrationConfiguration.newS3Client(connection, S3HttpClient.APACHE, 64, 60)) {
             calibrations.add(calibrate(latency, s3));
             SampleDataset dataset = new SampleDataset(dataSource, s3, DEFAULTS, 64);
             for (int parallelism : parallelisms) {
@@ -111,12 +111,15 @@ public final class MigrationBenchmark {
                             DEFAULTS.targetPrefix(), Integer.toString(parallelism), client));
                 }
                 for (int batchSize : batchSizes) {
-                    reset(dataSource, dataset);
-                    Map<String, String> point = new LinkedHashMap<>(job);
-                    point.put("migration.parallelism", Integer.toString(parallelism));
-                    point.put("migration.batch-size", Integer.toString(batchSize));
-                    measure(latency, "migration", parallelism, batchSize, JavaCommand.of(jobJvmOptions,
-                            point, MigrationApplication.class.getName()));
+                    for (String httpClient : jobHttpClients) {
+                        reset(dataSource, dataset);
+                        Map<String, String> point = new LinkedHashMap<>(job);
+                        point.put("migration.parallelism", Integer.toString(parallelism));
+                        point.put("migration.batch-size", Integer.toString(batchSize));
+                        point.put("migration.s3.http-client", httpClient);
+                        measure(latency, "migration (" + httpClient + ")", parallelism, batchSize,
+                                JavaCommand.of(jobJvmOptions, point, MigrationApplication.class.getName()));
+                    }
                 }
             }
         }
@@ -250,6 +253,10 @@ public final class MigrationBenchmark {
 
     /** A progress line: seconds since the run began, rows done (copied or already present), CPU seconds used since. */
     record Sample(double seconds, long done, double cpuSeconds) {
+    }
+
+    private static List<String> names(String list) {
+        return Arrays.stream(list.split(",")).map(String::trim).filter(name -> !name.isEmpty()).toList();
     }
 
     private static List<Integer> integers(String list) {

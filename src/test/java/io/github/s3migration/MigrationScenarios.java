@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -71,7 +72,7 @@ abstract class MigrationScenarios {
     @BeforeEach
     void startFromNothing() throws Exception {
         db = MigrationConfiguration.newDataSource(connection(), 4);
-        s3 = MigrationConfiguration.newS3Client(connection(), 32, 30);
+        s3 = MigrationConfiguration.newS3Client(connection(), S3HttpClient.APACHE, 32, 30);
         for (String bucket : List.of(LEGACY_BUCKET, PRODUCTION_BUCKET)) {
             emptyOrCreate(bucket);
         }
@@ -171,13 +172,14 @@ abstract class MigrationScenarios {
         assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
     }
 
-    @Test
-    void missingSourceObjectIsDeadLetteredAndTheOtherRowsMigrate() throws Exception {
+    @ParameterizedTest(name = "migration.s3.http-client={0}")
+    @ValueSource(strings = {"crt", "apache"})
+    void missingSourceObjectIsDeadLetteredAndTheOtherRowsMigrate(String httpClient) throws Exception {
         List<String> legacy = numberedKeys("image/", 20);
         insertRows(legacy, true);
         s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-7.png"));
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate("migration.s3.http-client", httpClient)).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
 
         List<JsonNode> deadLetters = deadLetters();
         assertThat(deadLetters).hasSize(1);
@@ -192,12 +194,13 @@ abstract class MigrationScenarios {
                 keys().stream().filter(key -> key.startsWith("avatar/")).toList());
     }
 
-    @Test
-    void transientS3FailuresAreRetriedAndNothingIsDeadLettered() throws Exception {
+    @ParameterizedTest(name = "migration.s3.http-client={0}")
+    @ValueSource(strings = {"crt", "apache"})
+    void transientS3FailuresAreRetriedAndNothingIsDeadLettered(String httpClient) throws Exception {
         List<String> legacy = numberedKeys("image/", 150);
         insertRows(legacy, true);
         try (FaultInjectingProxy proxy = FaultInjectingProxy.slowDownsAndResets(connection().s3Endpoint(), 4, 11)) {
-            int exitCode = migrate("migration.s3.endpoint", proxy.endpoint(),
+            int exitCode = migrate("migration.s3.endpoint", proxy.endpoint(), "migration.s3.http-client", httpClient,
                     "migration.retry.initial-delay-ms", "10", "migration.slowdown-pause-ms", "20");
 
             assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
@@ -695,7 +698,8 @@ abstract class MigrationScenarios {
         "migration.db.url|jdbc:postgresql://127.0.0.1:9/postgres|Cannot connect to the database jdbc:postgresql://127.0.0.1:9/postgres",
         "migration.batch-size|0|migration.batch-size must be between 1 and 10000, not 0",
         "migration.batch-size|-5|migration.batch-size must be between 1 and 10000, not -5",
-        "migration.parallelism|0|migration.parallelism must be between 1 and 4096, not 0"})
+        "migration.parallelism|0|migration.parallelism must be between 1 and 4096, not 0",
+        "migration.s3.http-client|netty|migration.s3.http-client must be one of [crt, apache], not 'netty'"})
     void badConfigurationIsOneLineAndExitOneWithNothingWritten(String key, String value, String message) throws Exception {
         insertRows(numberedKeys("image/", 5), true);
 
