@@ -260,7 +260,6 @@ public final class MigrationBenchmark {
     }
 
     private static List<Integer> integers(String list) {
-        return Arrays.stream(list.split(",")).map(String::trim).filter(item -> !item.isEmpty()).map(Integer::valueOf)
-                .toList();
+        return names(list).stream().map(Integer::valueOf).toList();
     }
 }
