@@ -275,7 +275,7 @@ public final class MigrationApplication {
                 reportCheck(context.getRegistry(), status);
             }
             if (run.deadLetters() > 0) {
-                LOG.info("Dead letters: ./mvnw camel:run -Dmigration.mode=dead-letters (files under {})",
+                LOG.info("Dead letters: ./mvnw compile camel:run -Dmigration.mode=dead-letters (files under {})",
                         context.getRegistry().findSingleByType(MigrationSettings.class).deadLetterDir());
             }
             if (run.deadLettersResolved() > 0) {
