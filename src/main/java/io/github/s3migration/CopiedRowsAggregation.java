@@ -8,14 +8,14 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultExchange;
 
 /**
- * Gathers the rows of a batch whose object is now in the target bucket, the only rows the batch update may touch.
- * Rows that went to dead letters never set {@link #COPIED_ROW}, so they are left out. The rows it gathers are counted
- * here too, as copied or already present, which saves the route a bean call per row.
+ * Gathers the rows whose object is now in the target bucket into a batch for the update, in the order their copies
+ * complete; a row that went to dead letters never gets here. The rows it gathers are counted here too, as copied or
+ * already present, which saves the route a bean call per row.
  */
 public final class CopiedRowsAggregation implements AggregationStrategy {
 
-    /** Exchange property a row's route sets once its object exists at the target. */
-    public static final String COPIED_ROW = "copiedRow";
+    /** Exchange property of a batch: if its update fails for good, its rows are tried one by one. */
+    public static final String BATCH = "migrationBatch";
 
     private final MigrationRun run;
 
@@ -26,20 +26,18 @@ public final class CopiedRowsAggregation implements AggregationStrategy {
     @Override
     public Exchange aggregate(Exchange collected, Exchange row) {
         if (collected == null) {
-            // A fresh exchange: copying a dead-lettered row's exchange would carry its "handled" state to the batch.
+            // A fresh exchange for the batch: a row's exchange carries that row's properties and headers.
             collected = new DefaultExchange(row.getContext());
+            collected.setProperty(BATCH, true);
             collected.getMessage().setBody(new ArrayList<RowMigration>());
         }
-        RowMigration copied = row.getProperty(COPIED_ROW, RowMigration.class);
-        if (copied != null) {
-            @SuppressWarnings("unchecked")
-            List<RowMigration> rows = collected.getMessage().getBody(List.class);
-            rows.add(copied);
-            if (row.getProperty(RowPlanner.TARGET_EXISTS, false, Boolean.class)) {
-                run.skippedExisting();
-            } else {
-                run.copied();
-            }
+        @SuppressWarnings("unchecked")
+        List<RowMigration> rows = collected.getMessage().getBody(List.class);
+        rows.add(row.getProperty(RowMigration.PROPERTY, RowMigration.class));
+        if (row.getProperty(RowPlanner.TARGET_EXISTS, false, Boolean.class)) {
+            run.skippedExisting();
+        } else {
+            run.copied();
         }
         return collected;
     }

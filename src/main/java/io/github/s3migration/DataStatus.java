@@ -4,23 +4,59 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import javax.sql.DataSource;
 
+import io.github.s3migration.ObjectCounter.ObjectCount;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** Objects per bucket and rows per kind, printed before and after a run in the same format so they compare. */
+/**
+ * Rows per kind (exact) and objects under the source and target prefixes (up to a limit), printed before and after a
+ * run in the same format so they compare. Only the two prefixes are listed, in parallel slices whose bounds are keys
+ * sampled from the rows, so the status costs a fraction of the migration whatever else the buckets hold.
+ */
 public record DataStatus(
         MigrationSettings settings, ObjectCount source, ObjectCount target,
         long legacyRows, long productionRows, long totalRows) {
 
-    /** Objects in a bucket, and how many of them are under the prefix the job works with. */
-    public record ObjectCount(long total, long underPrefix) {
+    /** Objects a listing thread takes on per slice: a couple of pages, so slices spread over the threads. */
+    private static final long OBJECTS_PER_SLICE = 2_000;
+    /** Keys sampled per slice, to place the slice bounds near equal shares of the keys. */
+    private static final int SAMPLES_PER_SLICE = 16;
+    /** Up to this many rows under a prefix, all of their keys are read rather than a sample. */
+    private static final long READ_ALL_KEYS_UP_TO = 100_000;
+
+    /**
+     * @param maxListedObjects stop counting past this many objects under a prefix (0: count no objects)
+     */
+    public static DataStatus measure(DataSource dataSource, S3Client s3, MigrationSettings settings,
+            long maxListedObjects) throws SQLException, InterruptedException {
+        long[] rows = countRows(dataSource, settings);
+        if (maxListedObjects == 0) {
+            return new DataStatus(settings, ObjectCount.NOT_COUNTED, ObjectCount.NOT_COUNTED, rows[0], rows[1], rows[2]);
+        }
+        int threads = Math.max(4, Math.min(32, settings.parallelism()));
+        ExecutorService listings = Executors.newFixedThreadPool(threads);
+        try {
+            ObjectCounter counter = new ObjectCounter(s3, listings, maxListedObjects);
+            int maxSlices = 4 * threads;
+            ObjectCount source = counter.count(settings.sourceBucket(), settings.sourcePrefix(),
+                    splitKeys(dataSource, settings, settings.sourcePrefix(), rows[0], rows[2], maxSlices));
+            ObjectCount target = counter.count(settings.targetBucket(), settings.targetPrefix(),
+                    splitKeys(dataSource, settings, settings.targetPrefix(), rows[1], rows[2], maxSlices));
+            return new DataStatus(settings, source, target, rows[0], rows[1], rows[2]);
+        } finally {
+            listings.shutdownNow();
+        }
     }
 
-    public static DataStatus measure(DataSource dataSource, S3Client s3, MigrationSettings settings) throws SQLException {
+    /** Legacy, production and all rows. */
+    private static long[] countRows(DataSource dataSource, MigrationSettings settings) throws SQLException {
         String sql = "SELECT count(*) FILTER (WHERE starts_with(" + settings.keyColumn() + ", ?)),"
                 + " count(*) FILTER (WHERE starts_with(" + settings.keyColumn() + ", ?)),"
                 + " count(*) FROM " + settings.table();
@@ -28,47 +64,70 @@ public record DataStatus(
              PreparedStatement count = connection.prepareStatement(sql)) {
             count.setString(1, settings.sourcePrefix());
             count.setString(2, settings.targetPrefix());
-            try (ResultSet rows = count.executeQuery()) {
-                rows.next();
-                return new DataStatus(settings,
-                        countObjects(s3, settings.sourceBucket(), settings.sourcePrefix()),
-                        countObjects(s3, settings.targetBucket(), settings.targetPrefix()),
-                        rows.getLong(1), rows.getLong(2), rows.getLong(3));
+            try (ResultSet result = count.executeQuery()) {
+                result.next();
+                return new long[] {result.getLong(1), result.getLong(2), result.getLong(3)};
             }
         }
     }
 
-    /** One listing of the whole bucket, in pages: nothing is kept but the two counts. */
-    private static ObjectCount countObjects(S3Client s3, String bucket, String prefix) {
-        long total = 0;
-        long underPrefix = 0;
-        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-            total++;
-            underPrefix += object.key().startsWith(prefix) ? 1 : 0;
+    /**
+     * Keys that cut the prefix's key range into about equal slices, from the rows' keys under it (a sample of them
+     * in a large table): the objects under a prefix are, mostly, the objects of the rows under it.
+     */
+    private static List<String> splitKeys(DataSource dataSource, MigrationSettings settings, String prefix,
+            long rowsUnderPrefix, long allRows, int maxSlices) throws SQLException {
+        int slices = (int) Math.min(maxSlices, rowsUnderPrefix / OBJECTS_PER_SLICE);
+        if (slices <= 1) {
+            return List.of();
         }
-        return new ObjectCount(total, underPrefix);
+        // SYSTEM sampling reads a share of the table's pages, not all of them; more than needed, as pages cluster.
+        double percent = Math.min(100, 100.0 * 4 * SAMPLES_PER_SLICE * slices / allRows);
+        String sample = rowsUnderPrefix <= READ_ALL_KEYS_UP_TO ? ""
+                : " TABLESAMPLE SYSTEM (" + String.format(Locale.ROOT, "%.6f", percent) + ")";
+        String sql = "SELECT " + settings.keyColumn() + " FROM " + settings.table() + sample
+                + " WHERE starts_with(" + settings.keyColumn() + ", ?)";
+        List<String> keys = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setString(1, prefix);
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    keys.add(result.getString(1));
+                }
+            }
+        }
+        keys.sort(S3KeyOrder.COMPARATOR);
+        List<String> bounds = new ArrayList<>();
+        for (int slice = 1; slice < slices && !keys.isEmpty(); slice++) {
+            String bound = keys.get((int) ((long) slice * keys.size() / slices));
+            if (bounds.isEmpty() || !bounds.get(bounds.size() - 1).equals(bound)) {
+                bounds.add(bound);
+            }
+        }
+        return bounds;
     }
 
     public long unexpectedRows() {
         return totalRows - legacyRows - productionRows;
     }
 
-    /** Source and target may be one bucket with two prefixes. */
-    public long totalObjects() {
-        return settings.sourceBucket().equals(settings.targetBucket()) ? source.total : source.total + target.total;
-    }
-
     public List<String> lines() {
+        ObjectCount total = source.plus(target);
         return List.of(
                 "Current data status:",
-                "* " + source.total + " objects in bucket " + settings.sourceBucket()
-                        + " (" + source.underPrefix + " under " + settings.sourcePrefix() + ")",
-                "* " + target.total + " objects in bucket " + settings.targetBucket()
-                        + " (" + target.underPrefix + " under " + settings.targetPrefix() + ")",
-                "* " + totalObjects() + " total objects found",
+                objectsLine(source, settings.sourceBucket(), settings.sourcePrefix()),
+                objectsLine(target, settings.targetBucket(), settings.targetPrefix()),
+                total.counted() ? "* " + total.describe() + " total objects found" : "* total objects not counted",
                 "* " + legacyRows + " legacy entries in the database",
                 "* " + productionRows + " production entries in the database",
                 "* " + unexpectedRows() + " unexpected entries in the database",
                 "* " + totalRows + " total entries in the database");
+    }
+
+    private static String objectsLine(ObjectCount objects, String bucket, String prefix) {
+        return objects.counted() ? "* " + objects.describe() + " objects in bucket " + bucket + " under " + prefix
+                : "* objects in bucket " + bucket + " under " + prefix
+                        + " not counted (migration.status.max-listed-objects=0)";
     }
 }

@@ -27,7 +27,7 @@ public final class MigrationApplication {
     /** Ids of routes in routes/migration.camel.yaml. */
     private static final String POLL_ROUTE = "poll-legacy-rows";
     private static final String PROGRESS_ROUTE = "report-progress";
-    private static final long BATCHES_IN_FLIGHT_GRACE_MILLIS = 20_000;
+    private static final long ROWS_IN_FLIGHT_GRACE_MILLIS = 20_000;
 
     private MigrationApplication() {
     }
@@ -116,6 +116,8 @@ public final class MigrationApplication {
                 if (exitCodeWithoutRoutes != null) {
                     vetoStart(context);
                     closeEmbeddedServers(registry);
+                    // Nothing more is said: a later run in this JVM (the tests) must not write into this run's file.
+                    logFile.close();
                 }
             }
         }
@@ -257,13 +259,14 @@ public final class MigrationApplication {
             try {
                 context.getRouteController().stopRoute(PROGRESS_ROUTE);
                 if (!run.isFinished()) {
-                    finishBatchesInFlight(context);
+                    finishRowsInFlight(context);
                 }
             } catch (Exception e) {
                 LOG.warn("WARNING: could not stop cleanly: {}", describe(e));
             }
             LOG.info(run.progress());
             LOG.info(run.summary());
+            reportSlowS3(context.getRegistry());
             DataStatus status = null;
             try {
                 status = printStatus(context.getRegistry());
@@ -282,6 +285,16 @@ public final class MigrationApplication {
                 LOG.info("{} earlier dead letters were resolved and removed", run.deadLettersResolved());
             }
             LOG.info("The log file can be reviewed with: less {}", logFile.path());
+        }
+
+        /** What S3 made the run wait for, if anything: the answers that slowed every thread, the attempts cut off. */
+        private static void reportSlowS3(Registry registry) {
+            long slowDowns = registry.findSingleByType(S3RequestGate.class).slowDowns();
+            long cutOff = registry.findSingleByType(AttemptTimeouts.class).cutOff();
+            if (slowDowns > 0 || cutOff > 0) {
+                LOG.info("S3 answered SlowDown or Too Many Requests {} times (every thread held back each time); {} S3"
+                        + " attempts far slower than usual were cut off and retried", slowDowns, cutOff);
+            }
         }
 
         private void reportCheck(Registry registry, DataStatus status) {
@@ -308,12 +321,12 @@ public final class MigrationApplication {
                     options.dataset().rows(), settings.batchSize(), settings.parallelism(), run.summary());
         }
 
-        /** Stopped before the end (Ctrl-C): hand out no more rows, and let the batches in flight copy and update. */
-        private void finishBatchesInFlight(CamelContext context) throws Exception {
-            LOG.info("Stopping: no more rows are handed out; finishing the batches in flight");
+        /** Stopped before the end (Ctrl-C): hand out no more rows, and let the rows in flight copy and update. */
+        private void finishRowsInFlight(CamelContext context) throws Exception {
+            LOG.info("Stopping: no more rows are handed out; finishing the rows in flight");
             context.getRouteController().stopRoute(POLL_ROUTE);
-            if (!run.awaitBatchesInFlight(BATCHES_IN_FLIGHT_GRACE_MILLIS)) {
-                LOG.warn("WARNING: some batches did not finish in time; their rows stay legacy for the next run");
+            if (!run.awaitRowsInFlight(ROWS_IN_FLIGHT_GRACE_MILLIS)) {
+                LOG.warn("WARNING: some rows did not finish in time; they stay legacy for the next run");
             }
         }
 
@@ -330,10 +343,11 @@ public final class MigrationApplication {
             return run.exitCode();
         }
 
-        private static DataStatus printStatus(Registry registry) {
+        private DataStatus printStatus(Registry registry) {
             try {
                 DataStatus status = DataStatus.measure(registry.findSingleByType(DataSource.class),
-                        registry.findSingleByType(S3Client.class), registry.findSingleByType(MigrationSettings.class));
+                        registry.findSingleByType(S3Client.class), registry.findSingleByType(MigrationSettings.class),
+                        options.statusMaxListedObjects());
                 status.lines().forEach(LOG::info);
                 return status;
             } catch (Exception e) {

@@ -3,6 +3,7 @@ package io.github.s3migration;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -22,6 +23,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -41,10 +43,9 @@ public class MigrationConfiguration implements CamelConfiguration {
         PropertiesComponent properties = context.getPropertiesComponent();
         Settings values = new Settings(properties);
         MigrationSettings settings = MigrationSettings.from(properties);
+        PipelineSettings pipeline = PipelineSettings.from(properties, settings);
+        S3RequestSettings requests = S3RequestSettings.from(properties);
         JobOptions options = JobOptions.from(properties);
-        S3HttpClient httpClient = S3HttpClient.named(values.text("migration.s3.http-client", "crt"));
-        // The routes read the effective value, the computed default included.
-        properties.addOverrideProperty("migration.batches-in-flight", Integer.toString(settings.batchesInFlight()));
         // The batch update reads each row's parameters by name; without a direct converter Camel searches its whole
         // converter registry for every parameter of every row (a third of the job's CPU in a profile).
         context.getTypeConverterRegistry().addTypeConverter(Map.class, RowMigration.class, new TypeConverterSupport() {
@@ -54,7 +55,7 @@ public class MigrationConfiguration implements CamelConfiguration {
             }
         });
         Registry registry = context.getRegistry();
-        MigrationRun run = new MigrationRun(settings.batchesInFlight());
+        MigrationRun run = new MigrationRun(pipeline.rowsInFlight());
         registry.bind("migrationRun", MigrationRun.class, run);
         registry.bind("jobOptions", JobOptions.class, options);
         registry.bind("runLogFile", RunLogFile.class, RunLogFile.open(Path.of(options.logDir()), run.runId()), null,
@@ -77,23 +78,24 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("rowPlanner", RowPlanner.class, new RowPlanner(settings));
         registry.bind("connectionSettings", ConnectionSettings.class, connection);
 
-        // The poller holds one connection while it waits to queue a batch; each batch in flight updates with one.
-        DataSource dataSource = newDataSource(connection, settings.batchesInFlight() + 2);
+        // One connection per batch update at a time, one for the poller, one for the status.
+        DataSource dataSource = newDataSource(connection, pipeline.updateThreads() + 2);
         registry.bind("dataSource", DataSource.class, dataSource, null, "close");
-        // One request per copy thread at a time, one listing per batch in flight, a few more for status listings.
-        S3Client s3 = newS3Client(connection, httpClient, settings.parallelism() + settings.batchesInFlight() + 4,
-                values.integer("migration.s3.timeout-seconds", 120, 1, 3_600));
+        S3RequestGate gate = requests.gate();
+        AttemptTimeouts attemptTimeouts = requests.attemptTimeouts();
+        // One request per copy thread at a time, one per listing thread, a few more; the status lists while no copy runs.
+        S3Client s3 = newS3Client(connection, requests.httpClient(),
+                settings.parallelism() + pipeline.listingThreads() + 4, requests.requestTimeout(), gate, attemptTimeouts);
         registry.bind("s3Client", S3Client.class, s3, null, "close");
-
-        S3RequestGate gate = new S3RequestGate(
-                values.integer("migration.max-requests-per-second", 0, 0, 1_000_000),
-                values.integer("migration.slowdown-pause-ms", 200, 0, 60_000));
         registry.bind("s3Gate", S3RequestGate.class, gate);
-        registry.bind("targetListing", TargetListing.class, new TargetListing(s3, settings, gate));
+        registry.bind("attemptTimeouts", AttemptTimeouts.class, attemptTimeouts);
+        registry.bind("copyRequest", CopyRequest.class, new CopyRequest(settings, attemptTimeouts));
+        registry.bind("targetListing", TargetListing.class, new TargetListing(s3, settings));
         registry.bind("retryBudget", RetryBudget.class, new RetryBudget(
                 values.integer("migration.retry.max-total-seconds", 120, 0, 86_400),
                 values.integer("migration.retry.max-redeliveries", -1, -1, 1_000_000)));
         registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation(run));
+        registry.bind("permanentSqlFailure", PermanentSqlFailure.class, new PermanentSqlFailure());
         registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
 
         if (options.embedded() && !options.prepares()) {
@@ -120,8 +122,15 @@ public class MigrationConfiguration implements CamelConfiguration {
         }
     }
 
+    /** A client for tests and tools: no rate limit, no adaptive attempt limit. */
     static S3Client newS3Client(ConnectionSettings connection, S3HttpClient httpClient, int maxConnections,
             int timeoutSeconds) {
+        return newS3Client(connection, httpClient, maxConnections, Duration.ofSeconds(timeoutSeconds));
+    }
+
+    /** @param interceptors see every request the client sends, in this order */
+    static S3Client newS3Client(ConnectionSettings connection, S3HttpClient httpClient, int maxConnections,
+            Duration timeout, ExecutionInterceptor... interceptors) {
         AwsCredentialsProvider credentials = connection.s3AccessKey().isEmpty()
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(
@@ -133,10 +142,11 @@ public class MigrationConfiguration implements CamelConfiguration {
                 // S3-compatible servers reject the SDK's newer default checksums
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClientBuilder(httpClient.builder(maxConnections, Duration.ofSeconds(timeoutSeconds)))
+                .httpClientBuilder(httpClient.builder(maxConnections, timeout))
                 // Camel's redelivery policy is the one place that retries, so attempts are counted once.
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallAttemptTimeout(Duration.ofSeconds(timeoutSeconds)));
+                        .apiCallAttemptTimeout(timeout)
+                        .executionInterceptors(List.of(interceptors)));
         if (!connection.s3Endpoint().isEmpty()) {
             try {
                 builder.endpointOverride(URI.create(connection.s3Endpoint()));

@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of the job: the keyset cursor the poller reads from, the counters, and the moment the run is done (no legacy
- * row left to hand out and every handed-out batch finished).
+ * One run of the job: the keyset cursor the poller reads from, the rows in flight, the counters, and the moment the run is
+ * done (no legacy row left to hand out, and every row handed out updated or dead-lettered).
  */
 public final class MigrationRun {
 
@@ -51,7 +51,7 @@ public final class MigrationRun {
     private final LongAdder deadLettersResolved = new LongAdder();
     private final List<Runnable> whenFinished = new ArrayList<>();
 
-    private final int maxBatchesInFlight;
+    private final int maxRowsInFlight;
     private volatile long lastHandedOutId = Long.MIN_VALUE;
     private volatile long legacyRowsAtStart;
     private volatile int batchSize = 1;
@@ -62,14 +62,18 @@ public final class MigrationRun {
      */
     private final ArrayDeque<ProgressPoint> recentProgress =
             new ArrayDeque<>(List.of(new ProgressPoint(startNanos, 0)));
-    private long batchesHandedOut;
-    private long batchesFinished;
+    private long rowsHandedOut;
+    private long rowsFinished;
+    private long batchesWritten;
     private boolean allHandedOut;
     private boolean finished;
 
-    /** @param maxBatchesInFlight batches handed out but not finished at most: the bound on memory and on latency */
-    public MigrationRun(int maxBatchesInFlight) {
-        this.maxBatchesInFlight = maxBatchesInFlight;
+    /**
+     * @param maxRowsInFlight rows handed out but not yet updated or dead-lettered at most: the bound on memory, and what
+     *     keeps the copy threads busy while a few slow copies hold their rows
+     */
+    public MigrationRun(int maxRowsInFlight) {
+        this.maxRowsInFlight = maxRowsInFlight;
     }
 
     public String runId() {
@@ -102,26 +106,21 @@ public final class MigrationRun {
     }
 
     /**
-     * Records a page of rows as handed out, first waiting while the in-flight limit is reached: Camel's routing is
+     * Records a page of rows as handed out, first waiting until it fits under the in-flight limit: Camel's routing is
      * asynchronous past the queue, so this wait is what keeps the poller from reading the whole table into memory.
      */
     public synchronized void handOut(List<Map<String, Object>> rows) throws InterruptedException {
-        while (batchesHandedOut - batchesFinished >= maxBatchesInFlight) {
+        while (rowsHandedOut - rowsFinished + rows.size() > maxRowsInFlight) {
             wait();
         }
         lastHandedOutId = ((Number) rows.get(rows.size() - 1).get("id")).longValue();
-        batchesHandedOut++;
+        rowsHandedOut += rows.size();
+        // Rows inserted since the poll that found none: the run is not done before they are.
+        allHandedOut = false;
     }
 
     public void noMoreRows() {
         finishIfDone(() -> allHandedOut = true);
-    }
-
-    public void batchFinished() {
-        finishIfDone(() -> {
-            batchesFinished++;
-            notifyAll();
-        });
     }
 
     public void copied() {
@@ -132,8 +131,10 @@ public final class MigrationRun {
         skippedExisting.increment();
     }
 
+    /** A row's dead letter is its end in this run. */
     public void deadLettered() {
         deadLetters.increment();
+        rowsFinished(1);
     }
 
     public void deadLetterResolved() {
@@ -144,7 +145,10 @@ public final class MigrationRun {
         return deadLettersResolved.sum();
     }
 
-    /** The guarded update leaves alone a row whose key changed since it was read; say so rather than hide it. */
+    /**
+     * A batch update is the end of its rows in this run. The guarded update leaves alone a row whose key changed since
+     * it was read; say so rather than hide it.
+     */
     public void rowsUpdated(int expected, int updated) {
         rowsUpdated.add(updated);
         if (updated < expected) {
@@ -152,12 +156,23 @@ public final class MigrationRun {
             LOG.warn("WARNING: {} of {} rows changed in the database while their objects were copied; left as they are",
                     expected - updated, expected);
         }
+        synchronized (this) {
+            batchesWritten++;
+        }
+        rowsFinished(expected);
     }
 
-    /** Waits until every batch handed out so far has finished, or the time is up; says whether they all did. */
-    public synchronized boolean awaitBatchesInFlight(long timeoutMillis) throws InterruptedException {
+    private void rowsFinished(int rows) {
+        finishIfDone(() -> {
+            rowsFinished += rows;
+            notifyAll();
+        });
+    }
+
+    /** Waits until every row handed out so far is updated or dead-lettered, or the time is up; says whether they all are. */
+    public synchronized boolean awaitRowsInFlight(long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (batchesFinished < batchesHandedOut) {
+        while (rowsFinished < rowsHandedOut) {
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
                 return false;
@@ -185,7 +200,7 @@ public final class MigrationRun {
         List<Runnable> actions;
         synchronized (this) {
             update.run();
-            if (finished || !allHandedOut || batchesFinished < batchesHandedOut) {
+            if (finished || !allHandedOut || rowsFinished < rowsHandedOut) {
                 return;
             }
             finished = true;
@@ -228,9 +243,10 @@ public final class MigrationRun {
         ProgressPoint since = recentProgress.peekFirst();
         double rate = now > since.nanos() ? (done - since.done()) * 1e9 / (now - since.nanos()) : 0;
         recentProgress.addLast(new ProgressPoint(now, done));
-        long batchesTotal = (total + batchSize - 1) / batchSize;
+        long batchesDone = batchesWritten;
+        // Batches fill as copies complete, and one waiting too long is written part full: the total is an estimate.
+        long batchesTotal = Math.max(batchesDone, (total + batchSize - 1) / batchSize);
         String eta = rate > 0 ? String.format("%.0f s", (total - done) / rate) : "unknown";
-        long batchesDone = batchesFinished;
         return String.format("Progress %d%%, batches %d/%d, files copied %d, already present %d, rows updated %d,"
                         + " dead letters %d, elapsed %.1f s, rate %.1f rows/s, ETA %s",
                 total == 0 ? 100 : done * 100 / total, batchesDone, batchesTotal, copied.sum(), skippedExisting.sum(),

@@ -20,7 +20,6 @@ public record MigrationSettings(
         String targetPrefix,
         int batchSize,
         int parallelism,
-        int batchesInFlight,
         boolean skipExisting,
         String deadLetterDir) {
 
@@ -33,9 +32,6 @@ public record MigrationSettings(
         Settings settings = new Settings(properties);
         int batchSize = settings.integer("migration.batch-size", 100, 1, 10_000);
         int parallelism = settings.integer("migration.parallelism", 32, 1, 4_096);
-        // Enough whole batches in flight to keep every copy thread busy, plus one being filled.
-        int batchesInFlight = settings.integer("migration.batches-in-flight",
-                (parallelism + batchSize - 1) / batchSize + 1, 1, 1_024);
         MigrationSettings answer = new MigrationSettings(
                 settings.identifier("migration.table", true),
                 settings.identifier("migration.id-column", false),
@@ -46,7 +42,6 @@ public record MigrationSettings(
                 settings.required("migration.target.prefix"),
                 batchSize,
                 parallelism,
-                batchesInFlight,
                 settings.flag("migration.skip-existing", true),
                 settings.text("migration.dead-letter-dir", "dead-letters"));
         answer.checkPrefixesAreDistinct();

@@ -13,7 +13,6 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -30,8 +29,6 @@ final class Preflight {
     private static final String STRING_CATEGORY = "S";
 
     private static final Logger LOG = LoggerFactory.getLogger(Preflight.class);
-    private static final int CHECK_ATTEMPTS = 5;
-    private static final long CHECK_RETRY_DELAY_MILLIS = 100;
 
     private Preflight() {
     }
@@ -58,7 +55,11 @@ final class Preflight {
 
     private static void s3Check(String access, String key, String bucket, Runnable request) {
         try {
-            withRetries(request);
+            // A SlowDown or a reset connection at start-up is no reason to give up.
+            TransientS3Failures.retried(() -> {
+                request.run();
+                return null;
+            });
         } catch (NoSuchBucketException e) {
             throw new InvalidConfigurationException("Bucket " + bucket + " (" + key + ") does not exist");
         } catch (S3Exception e) {
@@ -68,28 +69,6 @@ final class Preflight {
         } catch (SdkClientException e) {
             throw new InvalidConfigurationException("Cannot reach the S3 service to " + access + " bucket " + bucket
                     + ": " + e.getMessage());
-        }
-    }
-
-    /** A SlowDown or a reset connection at start-up is no reason to give up: a few tries, with backoff. */
-    private static void withRetries(Runnable request) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                request.run();
-                return;
-            } catch (SdkException e) {
-                boolean transientFailure = e instanceof SdkClientException
-                        || (e instanceof S3Exception s3Error && (s3Error.statusCode() >= 500 || s3Error.statusCode() == 429));
-                if (!transientFailure || attempt == CHECK_ATTEMPTS) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(CHECK_RETRY_DELAY_MILLIS << attempt);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
         }
     }
 

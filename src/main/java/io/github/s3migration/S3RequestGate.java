@@ -1,53 +1,64 @@
 package io.github.s3migration;
 
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
-import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
- * Every S3 request of the migration passes here first, on every thread, retries included: it spaces requests to stay
- * under migration.max-requests-per-second, and when S3 answers 503 SlowDown or 429 it holds every thread back for a
- * short pause, so the whole run slows down rather than one thread, then picks up again.
+ * Every request of the job's S3 client passes here before it is sent, whatever sends it (the routes, the listings,
+ * the pre-flight, the status, an aws2-s3 endpoint's own bucket check at start-up), retries included. It keeps the
+ * requests under migration.max-requests-per-second in every sliding one-second window, spaced evenly, and when S3
+ * answers 503 SlowDown or 429 it holds every thread back for a short pause, so the whole run slows down rather than one
+ * thread, then picks up again.
+ *
+ * <p>It waits before the SDK starts an attempt's clock, so time spent queueing for the rate limit never counts against
+ * the attempt timeout.
  */
-public final class S3RequestGate implements Processor {
+public final class S3RequestGate implements ExecutionInterceptor {
+
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final long intervalNanos;
     private final long pauseNanos;
+    /** When the last {@code maxRequestsPerSecond} requests passed, oldest at {@link #oldestPass}. */
+    private final long[] passes;
     private final LongAdder slowDowns = new LongAdder();
     private volatile long resumeAt = System.nanoTime();
     private long nextSlot = System.nanoTime();
+    private int oldestPass;
 
     /**
      * @param maxRequestsPerSecond 0 for no limit
      * @param pauseMillis          how long every thread waits after a SlowDown answer
      */
     public S3RequestGate(int maxRequestsPerSecond, int pauseMillis) {
-        this.intervalNanos = maxRequestsPerSecond > 0 ? TimeUnit.SECONDS.toNanos(1) / maxRequestsPerSecond : 0;
+        this.intervalNanos = maxRequestsPerSecond > 0 ? WINDOW_NANOS / maxRequestsPerSecond : 0;
         this.pauseNanos = TimeUnit.MILLISECONDS.toNanos(pauseMillis);
+        this.passes = new long[Math.max(maxRequestsPerSecond, 1)];
+        Arrays.fill(passes, System.nanoTime() - WINDOW_NANOS);
     }
 
-    /** Waits until this thread may send its request. */
-    public void acquire() throws InterruptedException {
-        sleepUntil(resumeAt);
-        if (intervalNanos > 0) {
-            long slot;
-            synchronized (this) {
-                slot = Math.max(nextSlot, System.nanoTime());
-                nextSlot = slot + intervalNanos;
-            }
-            sleepUntil(slot);
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        try {
+            acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw AbortedException.builder().message("Interrupted while waiting to send an S3 request").cause(e).build();
         }
     }
 
-    /** Called as soon as a request fails: a SlowDown (503) or Too Many Requests (429) pauses everyone. */
+    /** A SlowDown (503) or Too Many Requests (429) answer pauses everyone. */
     @Override
-    public void process(Exchange exchange) {
-        if (exchange.getProperty(Exchange.EXCEPTION_CAUGHT) instanceof S3Exception error
-                && (error.statusCode() == 503 || error.statusCode() == 429)) {
+    public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+        int status = context.httpResponse().statusCode();
+        if (status == 503 || status == 429) {
             slowDowns.increment();
             // Jitter, so that the threads do not all come back in the same millisecond.
             long until = System.nanoTime() + pauseNanos + ThreadLocalRandom.current().nextLong(pauseNanos / 2 + 1);
@@ -57,6 +68,35 @@ public final class S3RequestGate implements Processor {
         }
     }
 
+    /**
+     * Waits until this thread may send its request: after any pause, at a slot of its own spaced from the others,
+     * and only if fewer than the limit passed in the last second. A thread that wakes up late (a busy machine, a GC
+     * pause) must not make up for lost time in a burst, so its pass is checked against the clock, not the slot.
+     */
+    void acquire() throws InterruptedException {
+        while (true) {
+            sleepUntil(resumeAt);
+            if (intervalNanos == 0) {
+                return;
+            }
+            long slot;
+            synchronized (this) {
+                slot = Math.max(nextSlot, System.nanoTime());
+                nextSlot = slot + intervalNanos;
+            }
+            sleepUntil(slot);
+            synchronized (this) {
+                long now = System.nanoTime();
+                if (now - resumeAt >= 0 && now - passes[oldestPass] >= WINDOW_NANOS) {
+                    passes[oldestPass] = now;
+                    oldestPass = (oldestPass + 1) % passes.length;
+                    return;
+                }
+            }
+        }
+    }
+
+    /** How often S3 answered SlowDown or Too Many Requests in this run. */
     public long slowDowns() {
         return slowDowns.sum();
     }

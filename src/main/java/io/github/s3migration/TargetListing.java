@@ -1,7 +1,6 @@
 package io.github.s3migration;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,32 +22,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class TargetListing {
 
     private static final Logger LOG = LoggerFactory.getLogger(TargetListing.class);
-    /** S3 orders keys by their UTF-8 bytes, which is the order of their code points. */
-    private static final Comparator<String> S3_ORDER = (a, b) -> {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
-    };
-
     private static final int FIRST_PAGE_KEYS = 32;
 
     private final S3Client s3;
     private final MigrationSettings settings;
-    private final S3RequestGate gate;
 
-    public TargetListing(S3Client s3, MigrationSettings settings, S3RequestGate gate) {
+    public TargetListing(S3Client s3, MigrationSettings settings) {
         this.s3 = s3;
         this.settings = settings;
-        this.gate = gate;
     }
 
     /**
@@ -56,7 +37,7 @@ public final class TargetListing {
      * move are left out (they fail on their own), and a listing that fails or would exceed two keys per row plus a
      * page gives way to one HEAD per row.
      */
-    public Set<String> existingTargets(List<Map<String, Object>> rows) throws InterruptedException {
+    public Set<String> existingTargets(List<Map<String, Object>> rows) {
         List<String> keys = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
             try {
@@ -68,7 +49,7 @@ public final class TargetListing {
         if (keys.isEmpty()) {
             return null;
         }
-        keys.sort(S3_ORDER);
+        keys.sort(S3KeyOrder.COMPARATOR);
         String first = keys.get(0);
         String last = keys.get(keys.size() - 1);
         String prefix = commonPrefix(first, last);
@@ -81,7 +62,6 @@ public final class TargetListing {
         String continuation = null;
         try {
             do {
-                gate.acquire();
                 String token = continuation;
                 // Pages are parsed whole. A first migration finds the batch's range empty and the first page past
                 // its last key (filled by the batches copied alongside), so a short first page answers it; when the
@@ -93,7 +73,7 @@ public final class TargetListing {
                         .continuationToken(token)
                         .maxKeys(pageSize));
                 for (S3Object object : page.contents()) {
-                    if (S3_ORDER.compare(object.key(), last) > 0) {
+                    if (S3KeyOrder.COMPARATOR.compare(object.key(), last) > 0) {
                         return existing;
                     }
                     if (wanted.contains(object.key())) {

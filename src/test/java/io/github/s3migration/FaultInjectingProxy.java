@@ -2,6 +2,8 @@ package io.github.s3migration;
 
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,6 +30,8 @@ final class FaultInjectingProxy implements AutoCloseable {
     private final AtomicInteger hangs = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final List<Long> arrivals = new CopyOnWriteArrayList<>();
+    private final List<Long> allArrivals = new CopyOnWriteArrayList<>();
+    private final List<String> requestLines = new CopyOnWriteArrayList<>();
     private volatile long lastFaultNanos;
     private final WireMockServer server;
 
@@ -93,6 +97,23 @@ final class FaultInjectingProxy implements AutoCloseable {
                 ? aResponse().proxiedFrom(s3Endpoint).withFixedDelay(delayMillis).build() : null);
     }
 
+    /**
+     * Forwards everything, but holds back the answer to the first request about each key containing one of the texts,
+     * as a cloud provider now and then answers one request in many seconds (or a connection hangs).
+     */
+    static FaultInjectingProxy holdFirstRequestContaining(String s3Endpoint, List<String> texts, int holdMillis) {
+        Set<String> held = ConcurrentHashMap.newKeySet();
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> {
+            for (String text : texts) {
+                if (request.getUrl().contains(text) && held.add(text)) {
+                    proxy.lastFaultNanos = System.nanoTime();
+                    return aResponse().proxiedFrom(s3Endpoint).withFixedDelay(holdMillis).build();
+                }
+            }
+            return null;
+        });
+    }
+
     /** Decides the fate of the n-th object request: a response of its own, or null to forward it. */
     private interface Policy {
         ResponseDefinition answer(FaultInjectingProxy proxy, LoggedRequest request, int n, ResponseDefinition forward);
@@ -103,6 +124,8 @@ final class FaultInjectingProxy implements AutoCloseable {
             @Override
             public ResponseDefinition transform(ServeEvent serveEvent) {
                 LoggedRequest request = serveEvent.getRequest();
+                allArrivals.add(System.nanoTime());
+                requestLines.add(request.getMethod().getName() + " " + request.getUrl());
                 if (!isObjectRequest(request.getUrl())) {
                     return serveEvent.getResponseDefinition();
                 }
@@ -168,7 +191,17 @@ final class FaultInjectingProxy implements AutoCloseable {
         return List.copyOf(arrivals);
     }
 
-    /** When the last injected fault was answered, in System.nanoTime(). */
+    /** When each request, of any kind, reached the proxy, in System.nanoTime(). */
+    List<Long> allRequestArrivals() {
+        return List.copyOf(allArrivals);
+    }
+
+    /** Method and URL of every request that reached the proxy, in order of arrival. */
+    List<String> requestLines() {
+        return List.copyOf(requestLines);
+    }
+
+    /** When the last injected fault was answered (or, for held requests, began), in System.nanoTime(). */
     long lastFaultNanos() {
         return lastFaultNanos;
     }

@@ -41,7 +41,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class MigrationBenchmark {
 
     private static final MigrationSettings DEFAULTS = new MigrationSettings("avatars", "id", "path",
-            "sketch-legacy-s3", "image/", "sketch-production-s3", "avatar/", 100, 64, 2, true, "dead-letters");
+            "sketch-legacy-s3", "image/", "sketch-production-s3", "avatar/", 100, 64, true, "dead-letters");
     private static final Pattern COUNTERS = Pattern.compile(
             "files copied (\\d+)(?:, already present (\\d+), rows updated (\\d+))?");
     private static final Pattern STARTED = Pattern.compile("^(Migrating legacy data|Copying )");

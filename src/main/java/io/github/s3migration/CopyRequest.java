@@ -1,0 +1,36 @@
+package io.github.s3migration;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.aws2.s3.AWS2S3Constants;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
+
+/**
+ * Sets the body to the CopyObject request of the row being migrated, for the aws2-s3 endpoint's {@code pojoRequest}
+ * mode. Built again for each attempt: the one after an attempt cut off by {@link AttemptTimeouts} asks for the
+ * whole-request limit, so that a copy that is slow for a reason (a large object) is not cut off over and over.
+ */
+public final class CopyRequest implements Processor {
+
+    private final MigrationSettings settings;
+    private final AttemptTimeouts timeouts;
+
+    public CopyRequest(MigrationSettings settings, AttemptTimeouts timeouts) {
+        this.settings = settings;
+        this.timeouts = timeouts;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        RowMigration row = exchange.getProperty(RowMigration.PROPERTY, RowMigration.class);
+        CopyObjectRequest.Builder request = CopyObjectRequest.builder()
+                .sourceBucket(settings.sourceBucket()).sourceKey(row.sourceKey())
+                .destinationBucket(settings.targetBucket()).destinationKey(row.targetKey());
+        if (exchange.getProperty(AttemptTimeouts.ATTEMPT_CUT_OFF, false, Boolean.class)) {
+            request.overrideConfiguration(o -> o.apiCallAttemptTimeout(timeouts.ceiling()));
+        }
+        exchange.getMessage().setBody(request.build());
+        // Read by the endpoint even when the body is the request.
+        exchange.getMessage().setHeader(AWS2S3Constants.KEY, row.sourceKey());
+    }
+}

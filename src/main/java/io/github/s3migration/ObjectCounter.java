@@ -1,0 +1,100 @@
+package io.github.s3migration;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Counts the objects under a prefix with listings in parallel: the key range is cut into slices at given keys (sampled
+ * from the table's rows), and each slice is listed on a thread of its own from its first key. Counting stops past a
+ * limit, so the status of a bucket of a hundred million objects costs seconds, not hours.
+ */
+final class ObjectCounter {
+
+    private static final int PAGE_KEYS = 1_000;
+
+    private final S3Client s3;
+    private final ExecutorService threads;
+    private final long maxListed;
+
+    /** @param maxListed stop counting past this many objects under a prefix; 0: count none */
+    ObjectCounter(S3Client s3, ExecutorService threads, long maxListed) {
+        this.s3 = s3;
+        this.threads = threads;
+        this.maxListed = maxListed;
+    }
+
+    /** Objects under a prefix: all of them, more than {@code count} when counting stopped, or not counted. */
+    record ObjectCount(long count, boolean complete, boolean counted) {
+
+        static final ObjectCount NOT_COUNTED = new ObjectCount(0, false, false);
+
+        ObjectCount plus(ObjectCount other) {
+            return counted && other.counted ? new ObjectCount(count + other.count, complete && other.complete, true)
+                    : NOT_COUNTED;
+        }
+
+        String describe() {
+            return complete ? Long.toString(count) : "more than " + count;
+        }
+    }
+
+    /**
+     * @param splitKeys keys under the prefix in S3 order: each ends a slice (the last slice runs to the end)
+     */
+    ObjectCount count(String bucket, String prefix, List<String> splitKeys) throws InterruptedException {
+        if (maxListed == 0) {
+            return ObjectCount.NOT_COUNTED;
+        }
+        AtomicLong total = new AtomicLong();
+        List<Future<?>> slices = new ArrayList<>();
+        String lower = null;
+        for (int i = 0; i <= splitKeys.size(); i++) {
+            String first = lower;
+            String last = i < splitKeys.size() ? splitKeys.get(i) : null;
+            slices.add(threads.submit(() -> countSlice(bucket, prefix, first, last, total)));
+            lower = last;
+        }
+        try {
+            for (Future<?> slice : slices) {
+                slice.get();
+            }
+        } catch (ExecutionException e) {
+            slices.forEach(slice -> slice.cancel(true));
+            throw e.getCause() instanceof RuntimeException failure ? failure : new IllegalStateException(e.getCause());
+        }
+        long count = total.get();
+        return count > maxListed ? new ObjectCount(maxListed, false, true) : new ObjectCount(count, true, true);
+    }
+
+    /** Counts the keys after {@code after} (exclusive, null: from the start) up to {@code last} (null: to the end). */
+    private void countSlice(String bucket, String prefix, String after, String last, AtomicLong total) {
+        String continuation = null;
+        do {
+            String token = continuation;
+            ListObjectsV2Response page = TransientS3Failures.retried(() -> s3.listObjectsV2(b -> b.bucket(bucket)
+                    .prefix(prefix).startAfter(token == null ? after : null).continuationToken(token)
+                    .maxKeys(PAGE_KEYS)));
+            long inSlice = 0;
+            boolean pastSlice = false;
+            for (S3Object object : page.contents()) {
+                if (last != null && S3KeyOrder.COMPARATOR.compare(object.key(), last) > 0) {
+                    pastSlice = true;
+                    break;
+                }
+                inSlice++;
+            }
+            if (total.addAndGet(inSlice) > maxListed || pastSlice) {
+                return;
+            }
+            continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+        } while (continuation != null);
+    }
+}
