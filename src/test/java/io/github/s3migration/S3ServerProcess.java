@@ -30,6 +30,7 @@ final class S3ServerProcess implements AutoCloseable {
 
     private static final String ACCESS_KEY = "bench-access-key";
     private static final String SECRET_KEY = "bench-secret-key";
+    private static final int MAX_THREADS = 1_024;
 
     private final Process process;
     private final int port;
@@ -54,6 +55,9 @@ final class S3ServerProcess implements AutoCloseable {
                 .append("s3proxy.authorization=aws-v2-or-v4\n")
                 .append("s3proxy.identity=").append(ACCESS_KEY).append('\n')
                 .append("s3proxy.credential=").append(SECRET_KEY).append('\n')
+                // S3 serves any number of requests at once; with Jetty's default of 200 threads the server, not the
+                // client, would cap parallelism 256, and every slow request would hold one of the 200.
+                .append("s3proxy.jetty.max-threads=").append(MAX_THREADS).append('\n')
                 .append(onDisk ? "jclouds.provider=filesystem-nio2\njclouds.filesystem.basedir="
                         + emptyDirectory(workDirectory.resolve("blobstore-" + latency.name())) + "\n"
                         : "jclouds.provider=transient-nio2\n")
