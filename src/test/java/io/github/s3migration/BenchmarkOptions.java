@@ -14,13 +14,13 @@ record BenchmarkOptions(int rows, List<Integer> parallelisms, List<Integer> batc
     static BenchmarkOptions fromSystemProperties() {
         int metadataMillis = Integer.getInteger("bench.cloud.metadata-ms", 26);
         int copyMillis = Integer.getInteger("bench.cloud.copy-ms", 68);
+        CopyTail tail = CopyTail.parse(System.getProperty("bench.tail", "0.005:5000"));
         return new BenchmarkOptions(
                 Integer.getInteger("bench.rows", 50_000),
                 integers(System.getProperty("bench.parallelism", "1,4,16,64,128,256")),
                 integers(System.getProperty("bench.batch-sizes", "10,100,1000")),
                 names(System.getProperty("bench.latencies", "0ms,cloud")).stream()
-                        .map(name -> name.equals("cloud") ? Latency.cloud(metadataMillis, copyMillis) : Latency.none())
-                        .toList(),
+                        .map(name -> Latency.named(name, metadataMillis, copyMillis, tail)).toList(),
                 names(System.getProperty("bench.baseline-clients", "crt")),
                 names(System.getProperty("bench.http-clients", "crt")),
                 Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 10)),

@@ -57,7 +57,7 @@ final class BenchmarkReport {
         }
 
         String describe() {
-            return String.format(Locale.ROOT, "%-6s %-28s P=%-4d B=%-5s %7d rows in %6.1f s: steady %7.1f rows/s,"
+            return String.format(Locale.ROOT, "%-10s %-28s P=%-4d B=%-5s %7d rows in %6.1f s: steady %7.1f rows/s,"
                     + " warm-up %7.1f rows/s, client CPU %.3f s per 1000 rows steady (%.3f overall), exit %d",
                     latency, client, parallelism, MarkdownResults.batch(batchSize), rowsMigrated,
                     seconds, steadyRowsPerSecond, warmUpRowsPerSecond, steadyCpuSecondsPer1000Rows,

@@ -157,9 +157,8 @@ public final class MigrationBenchmark {
         }
         Arrays.sort(heads);
         Arrays.sort(copies);
-        String line = String.format("%s (S3Proxy delays %s): HEAD %.1f ms, CopyObject %.1f ms (medians of %d)",
-                latency.name(), latency.perCallMillis().isEmpty() ? "none" : latency.perCallMillis(),
-                heads[heads.length / 2] / 1e6, copies[copies.length / 2] / 1e6, heads.length);
+        String line = String.format("%s (%s): HEAD %.1f ms, CopyObject %.1f ms (medians of %d)", latency.name(),
+                latency.describe(), heads[heads.length / 2] / 1e6, copies[copies.length / 2] / 1e6, heads.length);
         System.out.println("Calibration " + line);
         return line;
     }
