@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 /** The benchmark's {@code bench.*} options, from system properties (the bench profile in pom.xml passes them). */
 record BenchmarkOptions(int rows, List<Integer> parallelisms, List<Integer> batchSizes, List<Latency> latencies,
         List<String> baselineClients, List<String> jobHttpClients, Duration warmUp, Duration maxRun,
-        List<String> jobJvmOptions, Path output, boolean objectsOnDisk) {
+        List<String> jobJvmOptions, Path output, boolean objectsOnDisk, boolean endToEnd) {
 
     static BenchmarkOptions fromSystemProperties() {
         int metadataMillis = Integer.getInteger("bench.cloud.metadata-ms", 26);
@@ -25,12 +25,13 @@ record BenchmarkOptions(int rows, List<Integer> parallelisms, List<Integer> batc
                 names(System.getProperty("bench.http-clients", "crt")),
                 Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 10)),
                 Duration.ofSeconds(Integer.getInteger("bench.max-seconds", 90)),
-                // The job's and the yardstick's: those of mvn camel:run, then bench.job-jvm-options.
+                // The job's and the minimal clients': those of mvn camel:run, then bench.job-jvm-options.
                 Stream.concat(JavaCommand.projectJvmOptions().stream(),
                         Stream.of(System.getProperty("bench.job-jvm-options", "").split(" ")))
                         .filter(option -> !option.isBlank()).toList(),
                 Path.of(System.getProperty("bench.output", "target/bench")),
-                Boolean.getBoolean("bench.objects-on-disk"));
+                Boolean.getBoolean("bench.objects-on-disk"),
+                Boolean.getBoolean("bench.end-to-end"));
     }
 
     /** Where one run's output goes. */

@@ -30,7 +30,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * job JVM migrates the same prepared rows, with PostgreSQL and the S3 server (S3Proxy) each in a process of their own.
  * Rates and client CPU come from the job's progress lines and the job process's own CPU counter; the first seconds of
  * each run (JIT warm-up) are reported apart. A copies-only run of a minimal AWS SDK client at each parallelism is the
- * yardstick. Writes a CSV, a markdown table and one PNG chart per latency under {@code bench.output}.
+ * yardstick. Writes a CSV, a markdown table and one PNG chart per latency under {@code bench.output}. With
+ * {@code bench.end-to-end=true} it runs the {@link EndToEndComparison} instead.
  *
  * <p>Run it with {@code ./mvnw -Pbench test-compile exec:exec}; settings are {@code -Dbench.*} properties (see the
  * bench profile in pom.xml and the README).
@@ -47,6 +48,7 @@ public final class MigrationBenchmark {
     private final Path output = options.output();
 
     private final List<BenchmarkReport.Result> results = new ArrayList<>();
+    private final List<EndToEndReport.Result> endToEndResults = new ArrayList<>();
     private final List<String> calibrations = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
@@ -57,9 +59,11 @@ public final class MigrationBenchmark {
 
     private void run() throws Exception {
         Files.createDirectories(output.resolve("logs"));
-        System.out.printf("Benchmark: %d rows, parallelism %s, batch sizes %s, latencies %s, at most %d s per run%n",
-                options.rows(), options.parallelisms(), options.batchSizes(),
-                options.latencies().stream().map(Latency::name).toList(), options.maxRun().toSeconds());
+        System.out.printf(
+                "Benchmark%s: %d %srows, parallelism %s, batch sizes %s, latencies %s, at most %d s per run%n",
+                options.endToEnd() ? " end to end" : "", options.rows(), options.endToEnd() ? "legacy " : "",
+                options.parallelisms(), options.batchSizes(), options.latencies().stream().map(Latency::name).toList(),
+                options.maxRun().toSeconds());
         try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
             String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
             for (Latency latency : options.latencies()) {
@@ -68,17 +72,29 @@ public final class MigrationBenchmark {
                 }
             }
         }
-        System.out.println("Wrote " + output.resolve("benchmark.csv") + ", " + output.resolve("benchmark.md")
-                + " and the charts in " + output);
+        System.out.println("Wrote " + (options.endToEnd()
+                ? output.resolve("end-to-end.csv") + " and " + output.resolve("end-to-end.md")
+                : output.resolve("benchmark.csv") + ", " + output.resolve("benchmark.md") + " and the charts in "
+                        + output));
     }
 
     private void benchmark(Latency latency, ConnectionSettings connection) throws Exception {
         JobProperties job = new JobProperties(connection, output);
-        prepare(job, latency, options.rows(), 1.0);
+        // End to end, as many production rows as legacy ones: the job and rclone meet them, as they would in a real
+        // table and bucket.
+        prepare(job, latency, options.endToEnd() ? 2 * options.rows() : options.rows(), options.endToEnd() ? 0.5 : 1.0);
         try (HikariDataSource dataSource = MigrationConfiguration.newDataSource(connection, 2);
              S3Client s3 = MigrationConfiguration.newS3Client(connection, S3HttpClient.APACHE, 64, 60)) {
             calibrations.add(calibrate(latency, s3));
-            sweep(latency, connection, job, dataSource, s3);
+            if (options.endToEnd()) {
+                new EndToEndComparison(options, DEFAULTS, connection, job, dataSource, s3).run(latency, result -> {
+                    endToEndResults.add(result);
+                    System.out.println(result.describe());
+                    EndToEndReport.write(output, endToEndResults, calibrations, options);
+                });
+            } else {
+                sweep(latency, connection, job, dataSource, s3);
+            }
         }
     }
 
@@ -140,7 +156,9 @@ public final class MigrationBenchmark {
 
     /** Median end-to-end time of a HEAD and of a CopyObject, one at a time, as this latency profile makes them. */
     private String calibrate(Latency latency, S3Client s3) {
-        String key = DEFAULTS.sourcePrefix() + String.format("avatar-%09d.png", 1);
+        // The first legacy object: end to end, row 1 may be a production row.
+        String key = s3.listObjectsV2(b -> b.bucket(DEFAULTS.sourceBucket()).prefix(DEFAULTS.sourcePrefix()).maxKeys(1))
+                .contents().get(0).key();
         long[] heads = new long[51];
         long[] copies = new long[51];
         // The first rounds warm both JVMs up; the medians come from the last 51.
