@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@code bench.end-to-end=true} it runs the {@link EndToEndComparison} instead.
  *
  * <p>Run it with {@code ./mvnw -Pbench test-compile exec:exec}; settings are {@code -Dbench.*} properties (see the
- * bench profile in pom.xml and the README).
+ * bench profile in pom.xml and docs/benchmark/README.md).
  */
 public final class MigrationBenchmark {
 
