@@ -57,9 +57,9 @@ final class BenchmarkReport {
         }
 
         String describe() {
-            return String.format(Locale.ROOT, "%-6s %-28s P=%-4d B=%-5s %7d rows in %6.1f s: steady %7.1f rows/s,"
+            return String.format(Locale.ROOT, "%-10s %-28s P=%-4d B=%-5s %7d rows in %6.1f s: steady %7.1f rows/s,"
                     + " warm-up %7.1f rows/s, client CPU %.3f s per 1000 rows steady (%.3f overall), exit %d",
-                    latency, client, parallelism, batchSize > 0 ? Integer.toString(batchSize) : "-", rowsMigrated,
+                    latency, client, parallelism, MarkdownResults.batch(batchSize), rowsMigrated,
                     seconds, steadyRowsPerSecond, warmUpRowsPerSecond, steadyCpuSecondsPer1000Rows,
                     cpuSecondsPer1000Rows, exitCode);
         }
@@ -78,22 +78,16 @@ final class BenchmarkReport {
         }
         Files.write(directory.resolve("benchmark.csv"), csv);
 
-        List<String> markdown = new ArrayList<>();
-        markdown.add("Rows prepared per run: " + rows + " (each run stops at the cap or when all are migrated); warm-up:"
-                + " first " + warmUpSeconds + " s after rows start to move.");
-        markdown.add("");
-        calibrations.forEach(line -> markdown.add("- " + line));
-        markdown.add("");
-        markdown.add("| latency | client | parallelism | batch | rows migrated | steady rows/s | warm-up rows/s"
-                + " | client CPU s / 1000 rows (steady) | exit |");
-        markdown.add("|---|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (Result r : results) {
-            markdown.add(String.format(Locale.ROOT, "| %s | %s | %d | %s | %d | %.0f | %.0f | %.3f | %d |",
-                    r.latency(), r.client(), r.parallelism(), r.batchSize() > 0 ? Integer.toString(r.batchSize()) : "-",
-                    r.rowsMigrated(), r.steadyRowsPerSecond(), r.warmUpRowsPerSecond(),
-                    r.steadyCpuSecondsPer1000Rows(), r.exitCode()));
-        }
-        Files.write(directory.resolve("benchmark.md"), markdown);
+        Files.write(directory.resolve("benchmark.md"), MarkdownResults.page("Rows prepared per run: " + rows
+                + " (each run stops at the cap or when all are migrated); warm-up: first " + warmUpSeconds
+                + " s after rows start to move.", calibrations, List.of("latency", "client", "parallelism", "batch",
+                        "rows migrated", "steady rows/s", "warm-up rows/s", "client CPU s / 1000 rows (steady)",
+                        "exit"),
+                results.stream().map(r -> String.format(Locale.ROOT,
+                        "| %s | %s | %d | %s | %d | %.0f | %.0f | %.3f | %d |", r.latency(), r.client(),
+                        r.parallelism(), MarkdownResults.batch(r.batchSize()), r.rowsMigrated(),
+                        r.steadyRowsPerSecond(), r.warmUpRowsPerSecond(), r.steadyCpuSecondsPer1000Rows(),
+                        r.exitCode())).toList()));
 
         Map<String, Map<String, List<Result>>> byLatencyAndSeries = new TreeMap<>();
         for (Result r : results) {

@@ -23,13 +23,15 @@ import org.jclouds.blobstore.BlobStoreContext;
 
 /**
  * S3Proxy (V4 signatures) in a JVM of its own, so the migration's CPU counters measure the client alone. Latency is
- * injected per blob-store call with S3Proxy's LatencyBlobStore; listings come from an {@link IndexedListingBlobStore}
- * so that they cost what they cost on S3 whatever the bucket's size.
+ * injected per blob-store call with S3Proxy's LatencyBlobStore, and a tail of slow copies with a
+ * {@link CopyTailBlobStore}; listings come from an {@link IndexedListingBlobStore} so that they cost what they cost on
+ * S3 whatever the bucket's size.
  */
 final class S3ServerProcess implements AutoCloseable {
 
     private static final String ACCESS_KEY = "bench-access-key";
     private static final String SECRET_KEY = "bench-secret-key";
+    private static final int MAX_THREADS = 1_024;
 
     private final Process process;
     private final int port;
@@ -40,7 +42,8 @@ final class S3ServerProcess implements AutoCloseable {
     }
 
     /**
-     * @param latency milliseconds added to each blob-store call of the named kind (metadata, copy, ...)
+     * @param latency milliseconds added to each blob-store call of the named kind (metadata, copy, ...), and the tail
+     *     of slow copies
      * @param onDisk objects in files under the work directory rather than in memory, where each takes some 10 KiB
      *     of heap whatever its size (for a million rows and more)
      */
@@ -54,11 +57,15 @@ final class S3ServerProcess implements AutoCloseable {
                 .append("s3proxy.authorization=aws-v2-or-v4\n")
                 .append("s3proxy.identity=").append(ACCESS_KEY).append('\n')
                 .append("s3proxy.credential=").append(SECRET_KEY).append('\n')
+                // S3 serves any number of requests at once; with Jetty's default of 200 threads the server, not the
+                // client, would cap parallelism 256, and every slow request would hold one of the 200.
+                .append("s3proxy.jetty.max-threads=").append(MAX_THREADS).append('\n')
                 .append(onDisk ? "jclouds.provider=filesystem-nio2\njclouds.filesystem.basedir="
                         + emptyDirectory(workDirectory.resolve("blobstore-" + latency.name())) + "\n"
                         : "jclouds.provider=transient-nio2\n")
                 .append("jclouds.identity=").append(ACCESS_KEY).append('\n')
                 .append("jclouds.credential=").append(SECRET_KEY).append('\n');
+        latency.tail().writeTo(properties);
         latency.perCallMillis().forEach((call, millis) -> properties.append("s3proxy.latency-blobstore.").append(call)
                 .append(".latency=").append(millis).append('\n'));
         Path file = workDirectory.resolve("logs").resolve("s3proxy-" + latency.name() + ".properties");
@@ -73,7 +80,7 @@ final class S3ServerProcess implements AutoCloseable {
         return server;
     }
 
-    /** The server process: the store named by the properties, indexed for listings, then delayed. */
+    /** The server process: the store named by the properties, indexed for listings, with the tail if any, delayed. */
     public static void main(String[] arguments) throws Exception {
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(Path.of(arguments[0]))) {
@@ -84,6 +91,10 @@ final class S3ServerProcess implements AutoCloseable {
                 .overrides(properties)
                 .build(BlobStoreContext.class)
                 .getBlobStore());
+        CopyTail tail = CopyTail.readFrom(properties);
+        if (!tail.isNone()) {
+            store = new CopyTailBlobStore(store, tail);
+        }
         // S3Proxy keeps its latency wrapper's factory package-private; its Main uses it the same way
         Method withLatency = LatencyBlobStore.class.getDeclaredMethod("newLatencyBlobStore",
                 BlobStore.class, Map.class, Map.class);
