@@ -24,8 +24,8 @@ public record DataStatus(
         MigrationSettings settings, ObjectCount source, ObjectCount target,
         long legacyRows, long productionRows, long totalRows) {
 
-    /** Objects a listing thread takes on per slice: a couple of pages, so slices spread over the threads. */
-    private static final long OBJECTS_PER_SLICE = 2_000;
+    /** Objects a listing thread takes on per slice: a listing page, so that slices spread over the threads. */
+    private static final long OBJECTS_PER_SLICE = 1_000;
     /** Keys sampled per slice, to place the slice bounds near equal shares of the keys. */
     private static final int SAMPLES_PER_SLICE = 16;
     /** Up to this many rows under a prefix, all of their keys are read rather than a sample. */
@@ -45,11 +45,12 @@ public record DataStatus(
         try {
             ObjectCounter counter = new ObjectCounter(s3, listings, maxListedObjects);
             int maxSlices = 4 * threads;
-            ObjectCount source = counter.count(settings.sourceBucket(), settings.sourcePrefix(),
+            // Both prefixes at once: their slices share the threads.
+            ObjectCounter.PendingCount source = counter.count(settings.sourceBucket(), settings.sourcePrefix(),
                     splitKeys(dataSource, settings, settings.sourcePrefix(), rows[0], rows[2], maxSlices));
-            ObjectCount target = counter.count(settings.targetBucket(), settings.targetPrefix(),
+            ObjectCounter.PendingCount target = counter.count(settings.targetBucket(), settings.targetPrefix(),
                     splitKeys(dataSource, settings, settings.targetPrefix(), rows[1], rows[2], maxSlices));
-            return new DataStatus(settings, source, target, rows[0], rows[1], rows[2]);
+            return new DataStatus(settings, source.await(), target.await(), rows[0], rows[1], rows[2]);
         } finally {
             listings.shutdownNow();
         }

@@ -24,7 +24,7 @@ final class ObjectCounter {
     private final ExecutorService threads;
     private final long maxListed;
 
-    /** @param maxListed stop counting past this many objects under a prefix; 0: count none */
+    /** @param maxListed stop counting past this many objects under a prefix (at least 1) */
     ObjectCounter(S3Client s3, ExecutorService threads, long maxListed) {
         this.s3 = s3;
         this.threads = threads;
@@ -47,12 +47,11 @@ final class ObjectCounter {
     }
 
     /**
+     * Starts counting on the listing threads; {@link PendingCount#await} gives the answer.
+     *
      * @param splitKeys keys under the prefix in S3 order: each ends a slice (the last slice runs to the end)
      */
-    ObjectCount count(String bucket, String prefix, List<String> splitKeys) throws InterruptedException {
-        if (maxListed == 0) {
-            return ObjectCount.NOT_COUNTED;
-        }
+    PendingCount count(String bucket, String prefix, List<String> splitKeys) {
         AtomicLong total = new AtomicLong();
         List<Future<?>> slices = new ArrayList<>();
         String lower = null;
@@ -62,16 +61,33 @@ final class ObjectCounter {
             slices.add(threads.submit(() -> countSlice(bucket, prefix, first, last, total)));
             lower = last;
         }
-        try {
-            for (Future<?> slice : slices) {
-                slice.get();
-            }
-        } catch (ExecutionException e) {
-            slices.forEach(slice -> slice.cancel(true));
-            throw e.getCause() instanceof RuntimeException failure ? failure : new IllegalStateException(e.getCause());
+        return new PendingCount(slices, total);
+    }
+
+    /** A count under way. */
+    final class PendingCount {
+
+        private final List<Future<?>> slices;
+        private final AtomicLong total;
+
+        private PendingCount(List<Future<?>> slices, AtomicLong total) {
+            this.slices = slices;
+            this.total = total;
         }
-        long count = total.get();
-        return count > maxListed ? new ObjectCount(maxListed, false, true) : new ObjectCount(count, true, true);
+
+        ObjectCount await() throws InterruptedException {
+            try {
+                for (Future<?> slice : slices) {
+                    slice.get();
+                }
+            } catch (ExecutionException e) {
+                slices.forEach(slice -> slice.cancel(true));
+                throw e.getCause() instanceof RuntimeException failure ? failure
+                        : new IllegalStateException(e.getCause());
+            }
+            long count = total.get();
+            return count > maxListed ? new ObjectCount(maxListed, false, true) : new ObjectCount(count, true, true);
+        }
     }
 
     /** Counts the keys after {@code after} (exclusive, null: from the start) up to {@code last} (null: to the end). */

@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 /** The benchmark's {@code bench.*} options, from system properties (the bench profile in pom.xml passes them). */
 record BenchmarkOptions(int rows, List<Integer> parallelisms, List<Integer> batchSizes, List<Latency> latencies,
         List<String> baselineClients, List<String> jobHttpClients, Duration warmUp, Duration maxRun,
-        List<String> jobJvmOptions, Path output, boolean objectsOnDisk, boolean endToEnd) {
+        List<String> jobJvmOptions, Path output, boolean objectsOnDisk, boolean endToEnd, List<String> endToEndClients) {
 
     static BenchmarkOptions fromSystemProperties() {
         int metadataMillis = Integer.getInteger("bench.cloud.metadata-ms", 26);
@@ -31,7 +31,8 @@ record BenchmarkOptions(int rows, List<Integer> parallelisms, List<Integer> batc
                         .filter(option -> !option.isBlank()).toList(),
                 Path.of(System.getProperty("bench.output", "target/bench")),
                 Boolean.getBoolean("bench.objects-on-disk"),
-                Boolean.getBoolean("bench.end-to-end"));
+                Boolean.getBoolean("bench.end-to-end"),
+                names(System.getProperty("bench.end-to-end.clients", "migration,copy-and-update,rclone")));
     }
 
     /** Where one run's output goes. */

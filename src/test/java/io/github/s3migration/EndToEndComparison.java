@@ -45,20 +45,25 @@ final class EndToEndComparison {
     }
 
     void run(Latency latency, Report report) throws Exception {
-        boolean rclone = RcloneCopy.installed();
-        if (!rclone) {
+        List<String> clients = options.endToEndClients();
+        boolean rclone = clients.contains("rclone") && RcloneCopy.installed();
+        if (clients.contains("rclone") && !rclone) {
             System.out.println("rclone is not installed (no rclone on PATH): its runs are skipped");
         }
         for (int parallelism : options.parallelisms()) {
             for (int batchSize : options.batchSizes()) {
                 for (String httpClient : options.jobHttpClients()) {
                     Map<String, String> point = job.at(parallelism, batchSize, httpClient);
-                    report.add(measure(latency, "migration (" + httpClient + ")", parallelism, batchSize,
-                            JavaCommand.of(options.jobJvmOptions(), point, MigrationApplication.class.getName()),
-                            Map.of()));
-                    report.add(measure(latency, "copy and update (" + httpClient + ")", parallelism, batchSize,
-                            JavaCommand.of(options.jobJvmOptions(), withDataset(point),
-                                    CopyAndUpdateClient.class.getName()), Map.of()));
+                    if (clients.contains("migration")) {
+                        report.add(measure(latency, "migration (" + httpClient + ")", parallelism, batchSize,
+                                JavaCommand.of(options.jobJvmOptions(), point, MigrationApplication.class.getName()),
+                                Map.of()));
+                    }
+                    if (clients.contains("copy-and-update")) {
+                        report.add(measure(latency, "copy and update (" + httpClient + ")", parallelism, batchSize,
+                                JavaCommand.of(options.jobJvmOptions(), withDataset(point),
+                                        CopyAndUpdateClient.class.getName()), Map.of()));
+                    }
                 }
             }
             if (rclone) {

@@ -485,19 +485,19 @@ abstract class MigrationScenarios {
     void requestRateLimitHoldsInEverySlidingSecondForEveryRequest() throws Exception {
         // One object request per row (a copy: the existence check, on by default, lists each page's keys instead),
         // and the pre-flight, the endpoints' own bucket checks and the status listings before and after: all count.
-        insertRows(numberedKeys("image/", 160), true);
+        insertRows(numberedKeys("image/", 250), true);
 
         List<Long> arrivals;
         try (FaultInjectingProxy counting = FaultInjectingProxy.tooManyRequestsAt(connection().s3Endpoint(), -1)) {
-            assertThat(migrate("migration.s3.endpoint", counting.endpoint(), "migration.max-requests-per-second", "40",
+            assertThat(migrate("migration.s3.endpoint", counting.endpoint(), "migration.max-requests-per-second", "50",
                     "migration.parallelism", "16", "migration.skip-existing", "false")).isEqualTo(MigrationRun.EXIT_DONE);
             arrivals = counting.allRequestArrivals();
         }
 
         int busiestSecond = busiestSecond(arrivals);
-        System.out.printf("Rate limit 40/s: %d requests, at most %d in any sliding second%n", arrivals.size(), busiestSecond);
-        assertThat(arrivals).hasSizeGreaterThan(160 + 6);
-        assertThat(busiestSecond).isBetween(30, 41);
+        System.out.printf("Rate limit 50/s: %d requests, at most %d in any sliding second%n", arrivals.size(), busiestSecond);
+        assertThat(arrivals).hasSizeGreaterThan(250 + 6);
+        assertThat(busiestSecond).isBetween(40, 51);
     }
 
     /** The most requests that arrived within any one second. */
