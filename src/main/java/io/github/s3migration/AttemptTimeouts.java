@@ -83,9 +83,13 @@ public final class AttemptTimeouts implements ExecutionInterceptor, Processor {
     public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
         Long sentAt = attributes.getAttribute(SENT_AT);
         if (sentAt != null) {
-            byOperation.computeIfAbsent(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME),
-                    operation -> new RecentLatencies()).add(System.nanoTime() - sentAt);
+            record(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), System.nanoTime() - sentAt);
         }
+    }
+
+    /** An answer to an attempt of this operation came after this long. */
+    void record(String operation, long nanos) {
+        byOperation.computeIfAbsent(operation, name -> new RecentLatencies()).add(nanos);
     }
 
     @Override

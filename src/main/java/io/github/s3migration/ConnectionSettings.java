@@ -18,11 +18,11 @@ public record ConnectionSettings(
         ConnectionSettings answer = new ConnectionSettings(
                 settings.required("migration.db.url"),
                 settings.required("migration.db.user"),
-                settings.text("migration.db.password", ""),
+                settings.secret("migration.db.password"),
                 settings.text("migration.s3.endpoint", ""),
                 settings.required("migration.s3.region"),
                 settings.text("migration.s3.access-key", ""),
-                settings.text("migration.s3.secret-key", ""),
+                settings.secret("migration.s3.secret-key"),
                 settings.flag("migration.s3.path-style", false));
         if (answer.s3AccessKey.isEmpty() != answer.s3SecretKey.isEmpty()) {
             throw new InvalidConfigurationException("Set both migration.s3.access-key and migration.s3.secret-key"
@@ -31,14 +31,14 @@ public record ConnectionSettings(
         return answer;
     }
 
-    /** The JDBC URL without its query string, which may carry a password. */
+    /** The JDBC URL without its query string, which may carry a password, and with any password in it masked. */
     public String databaseName() {
         int query = dbUrl.indexOf('?');
-        return query < 0 ? dbUrl : dbUrl.substring(0, query);
+        return SecretMasking.mask(query < 0 ? dbUrl : dbUrl.substring(0, query));
     }
 
     public String s3Name() {
-        return s3Endpoint.isEmpty() ? "AWS S3 (" + s3Region + ")" : s3Endpoint;
+        return s3Endpoint.isEmpty() ? "AWS S3 (" + s3Region + ")" : SecretMasking.mask(s3Endpoint);
     }
 
     @Override

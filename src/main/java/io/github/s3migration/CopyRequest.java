@@ -7,10 +7,14 @@ import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 
 /**
  * Sets the body to the CopyObject request of the row being migrated, for the aws2-s3 endpoint's {@code pojoRequest}
- * mode. Built again for each attempt: the one after an attempt cut off by {@link AttemptTimeouts} asks for the
- * whole-request limit, so that a copy that is slow for a reason (a large object) is not cut off over and over.
+ * mode, with its attempt limit. Built again for each attempt: the one after an attempt cut off by {@link AttemptTimeouts}
+ * asks for the whole-request limit, so that a copy that is slow for a reason (a large object) is not cut off over and
+ * over.
  */
 public final class CopyRequest implements Processor {
+
+    /** The SDK's name of the operation, under which its answer times are kept. */
+    private static final String COPY_OPERATION = "CopyObject";
 
     private final MigrationSettings settings;
     private final AttemptTimeouts timeouts;
@@ -26,9 +30,10 @@ public final class CopyRequest implements Processor {
         CopyObjectRequest.Builder request = CopyObjectRequest.builder()
                 .sourceBucket(settings.sourceBucket()).sourceKey(row.sourceKey())
                 .destinationBucket(settings.targetBucket()).destinationKey(row.targetKey());
-        if (exchange.getProperty(AttemptTimeouts.ATTEMPT_CUT_OFF, false, Boolean.class)) {
-            request.overrideConfiguration(o -> o.apiCallAttemptTimeout(timeouts.ceiling()));
-        }
+        // Set here rather than by the interceptor, which would build the request a second time.
+        request.overrideConfiguration(o -> o.apiCallAttemptTimeout(
+                exchange.getProperty(AttemptTimeouts.ATTEMPT_CUT_OFF, false, Boolean.class) ? timeouts.ceiling()
+                        : timeouts.limit(COPY_OPERATION)));
         exchange.getMessage().setBody(request.build());
         // Read by the endpoint even when the body is the request.
         exchange.getMessage().setHeader(AWS2S3Constants.KEY, row.sourceKey());

@@ -28,39 +28,49 @@ public record DataStatus(
     private static final long OBJECTS_PER_SLICE = 1_000;
     /** Keys sampled per slice, to place the slice bounds near equal shares of the keys. */
     private static final int SAMPLES_PER_SLICE = 16;
-    /** Up to this many rows under a prefix, all of their keys are read rather than a sample. */
+    /** Up to this many rows under the prefixes, all of their keys are read rather than a sample. */
     private static final long READ_ALL_KEYS_UP_TO = 100_000;
 
     /**
      * @param maxListedObjects stop counting past this many objects under a prefix (0: count no objects)
+     * @param rowsOnly         count no objects, because the job is stopping
      */
     public static DataStatus measure(DataSource dataSource, S3Client s3, MigrationSettings settings,
-            long maxListedObjects) throws SQLException, InterruptedException {
+            long maxListedObjects, boolean rowsOnly) throws SQLException, InterruptedException {
         long[] rows = countRows(dataSource, settings);
-        if (maxListedObjects == 0) {
-            return new DataStatus(settings, ObjectCount.NOT_COUNTED, ObjectCount.NOT_COUNTED, rows[0], rows[1], rows[2]);
+        if (rowsOnly || maxListedObjects == 0) {
+            ObjectCount notCounted = ObjectCount.notCounted(rowsOnly ? "stopping: rows only"
+                    : "migration.status.max-listed-objects=0");
+            return new DataStatus(settings, notCounted, notCounted, rows[0], rows[1], rows[2]);
         }
         int threads = Math.max(4, Math.min(32, settings.parallelism()));
         ExecutorService listings = Executors.newFixedThreadPool(threads);
         try {
             ObjectCounter counter = new ObjectCounter(s3, listings, maxListedObjects);
-            int maxSlices = 4 * threads;
+            // Objects under either prefix are, mostly, those of the rows under either one: legacy objects stay when
+            // their rows move on. So both prefixes are cut at the same key suffixes, sampled from both kinds of rows.
+            long expected = rows[0] + rows[1];
+            List<String> suffixes = splitSuffixes(dataSource, settings, expected, rows[2], 4 * threads);
             // Both prefixes at once: their slices share the threads.
             ObjectCounter.PendingCount source = counter.count(settings.sourceBucket(), settings.sourcePrefix(),
-                    splitKeys(dataSource, settings, settings.sourcePrefix(), rows[0], rows[2], maxSlices));
+                    prefixed(settings.sourcePrefix(), suffixes), expected);
             ObjectCounter.PendingCount target = counter.count(settings.targetBucket(), settings.targetPrefix(),
-                    splitKeys(dataSource, settings, settings.targetPrefix(), rows[1], rows[2], maxSlices));
+                    prefixed(settings.targetPrefix(), suffixes), expected);
             return new DataStatus(settings, source.await(), target.await(), rows[0], rows[1], rows[2]);
         } finally {
             listings.shutdownNow();
         }
     }
 
+    private static List<String> prefixed(String prefix, List<String> suffixes) {
+        return suffixes.stream().map(suffix -> prefix + suffix).toList();
+    }
+
     /** Legacy, production and all rows. */
     private static long[] countRows(DataSource dataSource, MigrationSettings settings) throws SQLException {
-        String sql = "SELECT count(*) FILTER (WHERE starts_with(" + settings.keyColumn() + ", ?)),"
-                + " count(*) FILTER (WHERE starts_with(" + settings.keyColumn() + ", ?)),"
-                + " count(*) FROM " + settings.table();
+        String sql = "SELECT count(*) FILTER (WHERE starts_with(" + settings.sqlKeyColumn() + ", ?)),"
+                + " count(*) FILTER (WHERE starts_with(" + settings.sqlKeyColumn() + ", ?)),"
+                + " count(*) FROM " + settings.sqlTable();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement count = connection.prepareStatement(sql)) {
             count.setString(1, settings.sourcePrefix());
@@ -73,35 +83,39 @@ public record DataStatus(
     }
 
     /**
-     * Keys that cut the prefix's key range into about equal slices, from the rows' keys under it (a sample of them
-     * in a large table): the objects under a prefix are, mostly, the objects of the rows under it.
+     * Key suffixes (after the legacy or production prefix) that cut the key range into about equal slices, from the
+     * rows' keys (a sample of them in a large table).
      */
-    private static List<String> splitKeys(DataSource dataSource, MigrationSettings settings, String prefix,
-            long rowsUnderPrefix, long allRows, int maxSlices) throws SQLException {
-        int slices = (int) Math.min(maxSlices, rowsUnderPrefix / OBJECTS_PER_SLICE);
+    private static List<String> splitSuffixes(DataSource dataSource, MigrationSettings settings, long rowsUnderPrefixes,
+            long allRows, int maxSlices) throws SQLException {
+        int slices = (int) Math.min(maxSlices, rowsUnderPrefixes / OBJECTS_PER_SLICE);
         if (slices <= 1) {
             return List.of();
         }
         // SYSTEM sampling reads a share of the table's pages, not all of them; more than needed, as pages cluster.
         double percent = Math.min(100, 100.0 * 4 * SAMPLES_PER_SLICE * slices / allRows);
-        String sample = rowsUnderPrefix <= READ_ALL_KEYS_UP_TO ? ""
+        String sample = rowsUnderPrefixes <= READ_ALL_KEYS_UP_TO ? ""
                 : " TABLESAMPLE SYSTEM (" + String.format(Locale.ROOT, "%.6f", percent) + ")";
-        String sql = "SELECT " + settings.keyColumn() + " FROM " + settings.table() + sample
-                + " WHERE starts_with(" + settings.keyColumn() + ", ?)";
-        List<String> keys = new ArrayList<>();
+        String key = settings.sqlKeyColumn();
+        String sql = "SELECT " + key + " FROM " + settings.sqlTable() + sample + " WHERE starts_with(" + key + ", ?)"
+                + " OR starts_with(" + key + ", ?)";
+        List<String> suffixes = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement query = connection.prepareStatement(sql)) {
-            query.setString(1, prefix);
+            query.setString(1, settings.sourcePrefix());
+            query.setString(2, settings.targetPrefix());
             try (ResultSet result = query.executeQuery()) {
                 while (result.next()) {
-                    keys.add(result.getString(1));
+                    String value = result.getString(1);
+                    suffixes.add(value.substring((value.startsWith(settings.sourcePrefix()) ? settings.sourcePrefix()
+                            : settings.targetPrefix()).length()));
                 }
             }
         }
-        keys.sort(S3KeyOrder.COMPARATOR);
+        suffixes.sort(S3KeyOrder.COMPARATOR);
         List<String> bounds = new ArrayList<>();
-        for (int slice = 1; slice < slices && !keys.isEmpty(); slice++) {
-            String bound = keys.get((int) ((long) slice * keys.size() / slices));
+        for (int slice = 1; slice < slices && !suffixes.isEmpty(); slice++) {
+            String bound = suffixes.get((int) ((long) slice * suffixes.size() / slices));
             if (bounds.isEmpty() || !bounds.get(bounds.size() - 1).equals(bound)) {
                 bounds.add(bound);
             }
@@ -119,7 +133,8 @@ public record DataStatus(
                 "Current data status:",
                 objectsLine(source, settings.sourceBucket(), settings.sourcePrefix()),
                 objectsLine(target, settings.targetBucket(), settings.targetPrefix()),
-                total.counted() ? "* " + total.describe() + " total objects found" : "* total objects not counted",
+                total.counted() ? "* " + total.describe() + " total objects found"
+                        : "* total objects not counted (" + total.notCountedBecause() + ")",
                 "* " + legacyRows + " legacy entries in the database",
                 "* " + productionRows + " production entries in the database",
                 "* " + unexpectedRows() + " unexpected entries in the database",
@@ -128,7 +143,7 @@ public record DataStatus(
 
     private static String objectsLine(ObjectCount objects, String bucket, String prefix) {
         return objects.counted() ? "* " + objects.describe() + " objects in bucket " + bucket + " under " + prefix
-                : "* objects in bucket " + bucket + " under " + prefix
-                        + " not counted (migration.status.max-listed-objects=0)";
+                : "* objects in bucket " + bucket + " under " + prefix + " not counted (" + objects.notCountedBecause()
+                        + ")";
     }
 }

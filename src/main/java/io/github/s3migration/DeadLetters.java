@@ -2,30 +2,47 @@ package io.github.s3migration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * The rows that failed, one JSON file each under {@code <migration.dead-letter-dir>/<table>/<row id>.json}: written by
- * the dead letter route, removed once the row is migrated, read by the dead-letters and replay modes.
+ * The rows that failed, one JSON file each under
+ * {@code <migration.dead-letter-dir>/<table>/<key column>/<source prefix, URL-encoded>/<row id>.json}, so that two
+ * migrations of one table never touch each other's letters: written by the dead letter route, removed once the row is
+ * updated, read by the dead-letters and replay modes a file at a time (a million letters fit in a small heap).
+ *
+ * <p>A letter is written to a temporary file, forced to disk, and renamed over the old one in one step: a crash or a
+ * full disk leaves either the old letter or the new one, never none.
  */
 public final class DeadLetters {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String SUFFIX = ".json";
+    private static final String TEMPORARY_PREFIX = ".writing-";
 
     private final MigrationRun run;
     private final MigrationSettings settings;
@@ -34,7 +51,9 @@ public final class DeadLetters {
     public DeadLetters(MigrationRun run, MigrationSettings settings) {
         this.run = run;
         this.settings = settings;
-        this.directory = Path.of(settings.deadLetterDir(), settings.table());
+        this.directory = Path.of(settings.deadLetterDir(), settings.table(), settings.keyColumn(),
+                // Encoded whole: a prefix may hold slashes, dots or anything else a key may.
+                URLEncoder.encode(settings.sourcePrefix(), StandardCharsets.UTF_8).replace(".", "%2E"));
     }
 
     /** One failed row; holds keys and the error, never a credential. */
@@ -42,12 +61,24 @@ public final class DeadLetters {
             String table, long rowId, String sourceKey, String targetKey, String errorType, String errorMessage,
             int attempts, String time, String runId) {
 
-        public String fileName() {
-            return table + "/" + rowId + ".json";
-        }
-
         public String summary() {
             return "row " + rowId + " (" + sourceKey + "): " + errorType + ": " + errorMessage;
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Before a run writes anything: the letters of its failures must have somewhere to go. */
+    public void checkWritable() {
+        try {
+            Files.createDirectories(directory);
+            Path probe = Files.createTempFile(directory, TEMPORARY_PREFIX, ".probe");
+            Files.delete(probe);
+        } catch (IOException | SecurityException e) {
+            throw new InvalidConfigurationException("Cannot write dead letters under " + directory.toAbsolutePath()
+                    + " (migration.dead-letter-dir): " + e);
         }
     }
 
@@ -78,15 +109,41 @@ public final class DeadLetters {
         return new RowMigration(((Number) polled.get("id")).longValue(), (String) polled.get("source_key"), null);
     }
 
+    /** Writes the letter in one step over any earlier letter of the row. */
+    public void write(DeadLetter letter) throws IOException {
+        Files.createDirectories(directory);
+        Path temporary = directory.resolve(TEMPORARY_PREFIX + letter.rowId() + SUFFIX);
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(ByteBuffer.wrap(JSON.writeValueAsBytes(letter)));
+            channel.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        Files.move(temporary, file(letter.rowId()), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory();
+    }
+
+    /** The rename itself on disk too; some file systems refuse to open a directory for that, which is no failure. */
+    private void forceDirectory() {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            LOG.debug("Cannot force directory {} to disk: {}", directory, e.getMessage());
+        }
+    }
+
     /**
-     * The rows are migrated now: their dead letters, if any, no longer stand. Never fails the batch: its rows are
-     * already updated, and a stale dead letter only costs a replay that finds nothing to do.
+     * These rows are updated: their dead letters, if any, no longer stand. Never fails the batch: its rows are already
+     * updated, and a letter left behind is reported as stale later and removed by a replay.
      */
-    public void resolved(List<RowMigration> rows) {
+    public void resolved(List<RowMigration> updatedRows) {
         if (!Files.isDirectory(directory)) {
             return;
         }
-        for (RowMigration row : rows) {
+        for (RowMigration row : updatedRows) {
             try {
                 if (Files.deleteIfExists(file(row.id()))) {
                     run.deadLetterResolved();
@@ -97,36 +154,94 @@ public final class DeadLetters {
         }
     }
 
-    public List<DeadLetter> readAll() {
+    /** The row ids that have a dead letter, sorted: from the file names, without reading the letters. */
+    public long[] rowIds() {
         if (!Files.isDirectory(directory)) {
-            return List.of();
+            return new long[0];
         }
-        try (Stream<Path> files = Files.list(directory)) {
-            List<DeadLetter> letters = new ArrayList<>();
-            for (Path file : files.filter(DeadLetters::isDeadLetterFile).sorted().toList()) {
-                letters.add(JSON.readValue(file.toFile(), DeadLetter.class));
+        long[] ids = new long[1024];
+        int count = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, DeadLetters::isDeadLetterFile)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                try {
+                    long id = Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+                    if (count == ids.length) {
+                        ids = Arrays.copyOf(ids, count * 2);
+                    }
+                    ids[count++] = id;
+                } catch (NumberFormatException e) {
+                    LOG.warn("WARNING: {} is not a dead letter of this job (its name is not a row id); skipped", file);
+                }
             }
-            return letters;
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the dead letters under " + directory, e);
+            throw new UncheckedIOException("Cannot list the dead letters under " + directory, e);
+        }
+        long[] sorted = Arrays.copyOf(ids, count);
+        Arrays.sort(sorted);
+        return sorted;
+    }
+
+    /** Each readable letter, one at a time; an unreadable file is skipped with a warning that names it. */
+    public void forEach(Consumer<DeadLetter> action) {
+        for (long id : rowIds()) {
+            Path file = file(id);
+            try {
+                action.accept(JSON.readValue(file.toFile(), DeadLetter.class));
+            } catch (IOException e) {
+                LOG.warn("WARNING: cannot read dead letter {}, skipped: {}", file, e.getMessage());
+            }
         }
     }
 
-    /** Dead letters grouped by error: count, one example key, the error text; then one line each when verbose. */
-    public int printReport(boolean verbose) {
-        List<DeadLetter> letters = readAll();
-        LOG.info("{} dead letters under {}", letters.size(), directory.toAbsolutePath());
-        Map<String, List<DeadLetter>> byError = new TreeMap<>();
-        for (DeadLetter letter : letters) {
-            byError.computeIfAbsent(letter.errorType(), type -> new ArrayList<>()).add(letter);
+    /** Removes the letter of a row that no longer needs one (it is no longer legacy). */
+    public void remove(long rowId) {
+        try {
+            Files.deleteIfExists(file(rowId));
+        } catch (IOException e) {
+            LOG.warn("WARNING: cannot remove dead letter {}: {}", file(rowId), e.getMessage());
         }
-        byError.forEach((type, group) -> LOG.info("* {} x {}, for example {}: {}", group.size(), type,
-                group.get(0).sourceKey(), group.get(0).errorMessage()));
-        if (verbose) {
-            letters.forEach(letter -> LOG.info("* {} (attempts {}, run {})", letter.summary(), letter.attempts(),
-                    letter.runId()));
+    }
+
+    /**
+     * Dead letters grouped by error: count, one example key, the error text; then one line each when verbose. Letters
+     * whose row is no longer legacy (fixed by hand, migrated by another run) are counted apart as stale.
+     *
+     * @return the letters that still stand
+     */
+    public long printReport(boolean verbose, LegacyRows legacy) {
+        Map<String, List<DeadLetter>> examples = new TreeMap<>();
+        Map<String, Long> counts = new TreeMap<>();
+        long[] total = new long[2];
+        long[] stillLegacy = legacy.stillLegacy(rowIds());
+        forEach(letter -> {
+            if (Arrays.binarySearch(stillLegacy, letter.rowId()) < 0) {
+                total[1]++;
+                return;
+            }
+            total[0]++;
+            counts.merge(letter.errorType(), 1L, Long::sum);
+            List<DeadLetter> example = examples.computeIfAbsent(letter.errorType(), type -> new ArrayList<>());
+            if (example.isEmpty()) {
+                example.add(letter);
+            }
+            if (verbose) {
+                LOG.info("* {} (attempts {}, run {})", letter.summary(), letter.attempts(), letter.runId());
+            }
+        });
+        LOG.info("{} dead letters under {}", total[0], directory.toAbsolutePath());
+        counts.forEach((type, count) -> LOG.info("* {} x {}, for example {}: {}", count, type,
+                examples.get(type).get(0).sourceKey(), examples.get(type).get(0).errorMessage()));
+        if (total[1] > 0) {
+            LOG.info("{} stale dead letters: their rows are no longer legacy (a replay removes them)", total[1]);
         }
-        return letters.size();
+        return total[0];
+    }
+
+    /** Which of these rows are still legacy rows of this migration. */
+    @FunctionalInterface
+    public interface LegacyRows {
+        long[] stillLegacy(long[] sortedIds);
     }
 
     private int previousAttempts(long rowId) {
@@ -142,13 +257,13 @@ public final class DeadLetters {
     }
 
     private Path file(long rowId) {
-        return directory.resolve(rowId + ".json");
+        return directory.resolve(rowId + SUFFIX);
     }
 
-    /** The file route writes to a dot-prefixed temporary name first. */
+    /** A letter being written has a dot-prefixed temporary name. */
     private static boolean isDeadLetterFile(Path file) {
         String name = file.getFileName().toString();
-        return name.endsWith(".json") && !name.startsWith(".");
+        return name.endsWith(SUFFIX) && !name.startsWith(".");
     }
 
     /** The S3 error code; for an answer without a body (HEAD), the one its status stands for. */

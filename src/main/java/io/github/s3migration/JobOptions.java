@@ -6,7 +6,7 @@ import org.apache.camel.spi.PropertiesComponent;
 
 /** What this run does, as opposed to what it migrates: the mode, the operator's switches, the dataset to prepare. */
 public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean assumeYes, boolean embedded,
-        String logDir, long statusMaxListedObjects, Dataset dataset) {
+        String logDir, long statusMaxListedObjects, int stopTimeoutSeconds, Dataset dataset) {
 
     /** The simulated dataset of the prepare and check modes. */
     public record Dataset(long rows, double legacyShare, int minObjectBytes, int maxObjectBytes, boolean allowDestroy) {
@@ -37,7 +37,8 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
         return new JobOptions(mode, settings.flag("migration.dry-run", false), settings.flag("migration.verbose", false),
                 settings.flag("migration.assume-yes", false), settings.flag("migration.embedded", false),
                 settings.text("migration.log-dir", "logs"),
-                settings.integer("migration.status.max-listed-objects", 1_000_000, 0, Integer.MAX_VALUE), dataset);
+                settings.integer("migration.status.max-listed-objects", 1_000_000, 0, Integer.MAX_VALUE),
+                settings.integer("migration.stop-timeout-seconds", 20, 1, 3_600), dataset);
     }
 
     /** Modes that copy objects and update rows. */

@@ -1,5 +1,6 @@
 package io.github.s3migration;
 
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +16,13 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.LifecycleStrategySupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Runs the job in the mode asked for and exits with its code: 0 done, 2 finished with dead letters, 1 could not run
- * (nothing written), 3 verify or check found problems, 130 stopped before the end.
+ * Runs the job in the mode asked for and exits with its code: 0 done (no legacy row left in its scope), 2 finished but
+ * legacy rows are left (dead letters, rows changed meanwhile), 1 could not run (nothing written), 3 verify or check
+ * found problems, 130 or 143 stopped by Ctrl-C or SIGTERM with work left.
  */
 public final class MigrationApplication {
 
@@ -27,17 +30,24 @@ public final class MigrationApplication {
     /** Ids of routes in routes/migration.camel.yaml. */
     private static final String POLL_ROUTE = "poll-legacy-rows";
     private static final String PROGRESS_ROUTE = "report-progress";
-    private static final long ROWS_IN_FLIGHT_GRACE_MILLIS = 20_000;
+    /** Of the stop timeout, what the summary, the status (rows only) and Camel's own stop may take. */
+    private static final long STOP_RESERVE_MILLIS = 5_000;
 
     private MigrationApplication() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(Map.of()));
+        StopSignal.install();
+        StopSignal.exit(run(Map.of()));
     }
 
     /** Runs the job with these properties taking precedence over every other source; returns the exit code. */
     public static int run(Map<String, String> overrides) {
+        // The PostgreSQL driver logs through java.util.logging: into logback, where secrets are masked.
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
         Main main = new Main(MigrationApplication.class);
         overrides.forEach(main::addOverrideProperty);
         Job job = new Job();
@@ -80,6 +90,8 @@ public final class MigrationApplication {
         private JobOptions options;
         private RunLogFile logFile;
         private Integer exitCodeWithoutRoutes;
+        /** Legacy rows left in the run's scope once it finished; -1 when not counted. */
+        private long legacyRowsLeft = -1;
         private IntegrationCheck check;
 
         @Override
@@ -197,24 +209,31 @@ public final class MigrationApplication {
             confirmation.ask("WARNING: this job will modify rows of table " + settings.table() + " in database "
                     + connection.databaseName() + " after copying objects from " + settings.sourceBucket() + " to "
                     + settings.targetBucket() + " on " + connection.s3Name() + ". Are you sure you want to continue?");
-            Preflight.check(registry.findSingleByType(DataSource.class), registry.findSingleByType(S3Client.class),
-                    settings, connection, run.runId(), !options.dryRun());
-            DataStatus status = printStatus(registry);
+            DataSource dataSource = registry.findSingleByType(DataSource.class);
+            Preflight.check(dataSource, registry.findSingleByType(S3Client.class), settings, connection, run.runId(),
+                    !options.dryRun());
+            DeadLetters deadLetters = registry.findSingleByType(DeadLetters.class);
+            if (!options.dryRun()) {
+                deadLetters.checkWritable();
+            }
+            DataStatus status = printStatus(registry, false);
             if (check != null) {
                 check.before(status);
             }
             LOG.info("NOTE: this job does not delete legacy objects");
             long rowsToMigrate = status.legacyRows();
             if (options.mode().equals(JobOptions.REPLAY)) {
-                var ids = registry.findSingleByType(DeadLetters.class).readAll().stream()
-                        .map(DeadLetters.DeadLetter::rowId).toList();
-                LOG.info("Replaying {} dead letters (rows still legacy only)", ids.size());
-                if (ids.isEmpty()) {
+                long[] withLetters = deadLetters.rowIds();
+                long[] legacy = new LegacyRowIds(dataSource, settings).stillLegacy(withLetters);
+                removeStaleLetters(deadLetters, withLetters, legacy);
+                LOG.info("Replaying {} dead letters of rows still legacy, under {}", legacy.length,
+                        deadLetters.directory().toAbsolutePath());
+                if (legacy.length == 0) {
                     exitCodeWithoutRoutes = MigrationRun.EXIT_DONE;
                     return;
                 }
-                run.replayOnly(ids);
-                rowsToMigrate = Math.min(rowsToMigrate, ids.size());
+                run.replayOnly(legacy);
+                rowsToMigrate = legacy.length;
             }
             if (options.dryRun()) {
                 LOG.info("Dry run: {} legacy rows would be migrated; nothing was written", rowsToMigrate);
@@ -227,10 +246,28 @@ public final class MigrationApplication {
             run.start(rowsToMigrate, settings.batchSize());
         }
 
+        /** Letters of rows that are no longer legacy (fixed by hand, migrated by another run) no longer stand. */
+        private void removeStaleLetters(DeadLetters deadLetters, long[] withLetters, long[] stillLegacy) {
+            int stale = withLetters.length - stillLegacy.length;
+            if (stale == 0) {
+                return;
+            }
+            if (options.dryRun()) {
+                LOG.info("{} stale dead letters (their rows are no longer legacy) would be removed", stale);
+                return;
+            }
+            for (long id : withLetters) {
+                if (Arrays.binarySearch(stillLegacy, id) < 0) {
+                    deadLetters.remove(id);
+                }
+            }
+            LOG.info("Removed {} stale dead letters: their rows are no longer legacy", stale);
+        }
+
         private int report(Registry registry, MigrationSettings settings) throws Exception {
             switch (options.mode()) {
                 case JobOptions.STATUS:
-                    printStatus(registry);
+                    printStatus(registry, false);
                     return MigrationRun.EXIT_DONE;
                 case JobOptions.VERIFY:
                     long missing = new Verification(registry.findSingleByType(DataSource.class),
@@ -238,8 +275,9 @@ public final class MigrationApplication {
                     LOG.info(missing == 0 ? "No problems found" : missing + " rows point at a missing object");
                     return missing == 0 ? MigrationRun.EXIT_DONE : MigrationRun.EXIT_PROBLEMS_FOUND;
                 default:
-                    registry.findSingleByType(DeadLetters.class).printReport(options.verbose());
-                    return MigrationRun.EXIT_DONE;
+                    long standing = registry.findSingleByType(DeadLetters.class).printReport(options.verbose(),
+                            new LegacyRowIds(registry.findSingleByType(DataSource.class), settings));
+                    return standing > 0 ? MigrationRun.EXIT_DEAD_LETTERS : MigrationRun.EXIT_DONE;
             }
         }
 
@@ -255,36 +293,70 @@ public final class MigrationApplication {
             if (exitCodeWithoutRoutes != null) {
                 return;
             }
+            long deadline = System.currentTimeMillis() + options.stopTimeoutSeconds() * 1000L;
             CamelContext context = main.getCamelContext();
+            Registry registry = context.getRegistry();
+            boolean stoppedEarly = !run.isFinished();
             try {
                 context.getRouteController().stopRoute(PROGRESS_ROUTE);
-                if (!run.isFinished()) {
-                    finishRowsInFlight(context);
+                if (stoppedEarly) {
+                    finishRowsInFlight(context, deadline - STOP_RESERVE_MILLIS);
                 }
             } catch (Exception e) {
                 LOG.warn("WARNING: could not stop cleanly: {}", describe(e));
             }
             LOG.info(run.progress());
             LOG.info(run.summary());
-            reportSlowS3(context.getRegistry());
+            reportSlowS3(registry);
             DataStatus status = null;
             try {
-                status = printStatus(context.getRegistry());
+                // Stopped by a signal, the job must be done within the stop timeout: rows only, no bucket listing.
+                status = printStatus(registry, stoppedEarly);
             } catch (InvalidConfigurationException e) {
                 LOG.warn("WARNING: {}", e.getMessage());
             }
             LOG.info("NOTE: this job does not delete legacy objects");
             if (check != null) {
-                reportCheck(context.getRegistry(), status);
+                reportCheck(registry, status);
+            } else if (!stoppedEarly) {
+                legacyRowsLeft = legacyRowsLeft(registry, status);
             }
             if (run.deadLetters() > 0) {
                 LOG.info("Dead letters: ./mvnw compile camel:run -Dmigration.mode=dead-letters (files under {})",
-                        context.getRegistry().findSingleByType(MigrationSettings.class).deadLetterDir());
+                        registry.findSingleByType(DeadLetters.class).directory().toAbsolutePath());
             }
             if (run.deadLettersResolved() > 0) {
                 LOG.info("{} earlier dead letters were resolved and removed", run.deadLettersResolved());
             }
             LOG.info("The log file can be reviewed with: less {}", logFile.path());
+        }
+
+        /**
+         * The legacy rows left in the run's scope (the table's legacy rows, or in a replay the rows it replayed), and
+         * why, when there are any: the exit code is 0 only when there are none.
+         */
+        private long legacyRowsLeft(Registry registry, DataStatus status) {
+            long left;
+            try {
+                left = run.replaying()
+                        ? new LegacyRowIds(registry.findSingleByType(DataSource.class),
+                                registry.findSingleByType(MigrationSettings.class)).stillLegacy(run.replayIds()).length
+                        : status != null ? status.legacyRows() : -1;
+            } catch (InvalidConfigurationException e) {
+                LOG.warn("WARNING: {}", e.getMessage());
+                left = -1;
+            }
+            if (left < 0) {
+                LOG.warn("WARNING: the legacy rows left could not be counted");
+            } else if (left > 0) {
+                long deadLettered = Math.min(run.deadLetters(), left);
+                long changed = Math.min(run.rowsChangedMeanwhile(), left - deadLettered);
+                LOG.warn("WARNING: {} legacy rows are left: {} dead-lettered, {} changed by another writer while their"
+                        + " objects were copied (ids in the warnings above), {} appeared or became legacy during the"
+                        + " run; run the job again to migrate them", left, deadLettered, changed,
+                        left - deadLettered - changed);
+            }
+            return left;
         }
 
         /** What S3 made the run wait for, if anything: the answers that slowed every thread, the attempts cut off. */
@@ -321,11 +393,11 @@ public final class MigrationApplication {
                     options.dataset().rows(), settings.batchSize(), settings.parallelism(), run.summary());
         }
 
-        /** Stopped before the end (Ctrl-C): hand out no more rows, and let the rows in flight copy and update. */
-        private void finishRowsInFlight(CamelContext context) throws Exception {
+        /** Stopped before the end (Ctrl-C, SIGTERM): hand out no more rows, let the rows in flight copy and update. */
+        private void finishRowsInFlight(CamelContext context, long until) throws Exception {
             LOG.info("Stopping: no more rows are handed out; finishing the rows in flight");
             context.getRouteController().stopRoute(POLL_ROUTE);
-            if (!run.awaitRowsInFlight(ROWS_IN_FLIGHT_GRACE_MILLIS)) {
+            if (!run.awaitRowsInFlight(Math.max(0, until - System.currentTimeMillis()))) {
                 LOG.warn("WARNING: some rows did not finish in time; they stay legacy for the next run");
             }
         }
@@ -337,17 +409,22 @@ public final class MigrationApplication {
             if (run == null) {
                 return MigrationRun.EXIT_CANNOT_RUN;
             }
-            if (check != null && run.isFinished()) {
+            if (!run.isFinished()) {
+                return StopSignal.interruptedExitCode();
+            }
+            if (check != null) {
                 return check.problems().isEmpty() ? MigrationRun.EXIT_DONE : MigrationRun.EXIT_PROBLEMS_FOUND;
             }
-            return run.exitCode();
+            int code = run.exitCode();
+            return code == MigrationRun.EXIT_DONE && legacyRowsLeft != 0 ? MigrationRun.EXIT_DEAD_LETTERS : code;
         }
 
-        private DataStatus printStatus(Registry registry) {
+        /** @param rowsOnly no object counts: a stop must be quick */
+        private DataStatus printStatus(Registry registry, boolean rowsOnly) {
             try {
                 DataStatus status = DataStatus.measure(registry.findSingleByType(DataSource.class),
                         registry.findSingleByType(S3Client.class), registry.findSingleByType(MigrationSettings.class),
-                        options.statusMaxListedObjects());
+                        options.statusMaxListedObjects(), rowsOnly);
                 status.lines().forEach(LOG::info);
                 return status;
             } catch (Exception e) {

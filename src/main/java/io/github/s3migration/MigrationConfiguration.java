@@ -13,10 +13,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
-import org.apache.camel.support.TypeConverterSupport;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -46,14 +44,6 @@ public class MigrationConfiguration implements CamelConfiguration {
         PipelineSettings pipeline = PipelineSettings.from(properties, settings);
         S3RequestSettings requests = S3RequestSettings.from(properties);
         JobOptions options = JobOptions.from(properties);
-        // The batch update reads each row's parameters by name; without a direct converter Camel searches its whole
-        // converter registry for every parameter of every row (a third of the job's CPU in a profile).
-        context.getTypeConverterRegistry().addTypeConverter(Map.class, RowMigration.class, new TypeConverterSupport() {
-            @Override
-            public <T> T convertTo(Class<T> type, Exchange exchange, Object value) {
-                return type.cast(((RowMigration) value).updateParameters());
-            }
-        });
         Registry registry = context.getRegistry();
         MigrationRun run = new MigrationRun(pipeline.rowsInFlight());
         registry.bind("migrationRun", MigrationRun.class, run);
@@ -79,7 +69,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("connectionSettings", ConnectionSettings.class, connection);
 
         // One connection per batch update at a time, one for the poller, one for the status.
-        DataSource dataSource = newDataSource(connection, pipeline.updateThreads() + 2);
+        DataSource dataSource = newDataSource(connection, pipeline.updateThreads() + 2, DatabaseTimeouts.from(properties));
         registry.bind("dataSource", DataSource.class, dataSource, null, "close");
         S3RequestGate gate = requests.gate();
         AttemptTimeouts attemptTimeouts = requests.attemptTimeouts();
@@ -91,10 +81,12 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("attemptTimeouts", AttemptTimeouts.class, attemptTimeouts);
         registry.bind("copyRequest", CopyRequest.class, new CopyRequest(settings, attemptTimeouts));
         registry.bind("targetListing", TargetListing.class, new TargetListing(s3, settings));
-        registry.bind("retryBudget", RetryBudget.class, new RetryBudget(
-                values.integer("migration.retry.max-total-seconds", 120, 0, 86_400),
+        int retrySeconds = values.integer("migration.retry.max-total-seconds", 120, 0, 86_400);
+        registry.bind("retryBudget", RetryBudget.class, new RetryBudget(retrySeconds,
                 values.integer("migration.retry.max-redeliveries", -1, -1, 1_000_000)));
+        registry.bind("pollFailures", PollFailures.class, new PollFailures(run, retrySeconds));
         registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation(run));
+        registry.bind("updateParameters", UpdateParameters.class, new UpdateParameters());
         registry.bind("permanentSqlFailure", PermanentSqlFailure.class, new PermanentSqlFailure());
         registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
 
@@ -105,7 +97,13 @@ public class MigrationConfiguration implements CamelConfiguration {
         }
     }
 
+    /** A pool for tests and tools: the database's own timeouts. */
     static HikariDataSource newDataSource(ConnectionSettings connection, int poolSize) {
+        return newDataSource(connection, poolSize, null);
+    }
+
+    /** @param timeouts null: the database's defaults */
+    static HikariDataSource newDataSource(ConnectionSettings connection, int poolSize, DatabaseTimeouts timeouts) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("migration-db");
         config.setJdbcUrl(connection.dbUrl());
@@ -113,6 +111,11 @@ public class MigrationConfiguration implements CamelConfiguration {
         config.setPassword(connection.dbPassword());
         config.setMaximumPoolSize(poolSize);
         config.setConnectionTimeout(Duration.ofSeconds(10).toMillis());
+        if (timeouts != null) {
+            config.setConnectionInitSql(timeouts.sessionSettings());
+            config.addDataSourceProperty("socketTimeout", timeouts.socketTimeoutSeconds());
+            config.addDataSourceProperty("tcpKeepAlive", true);
+        }
         try {
             return new HikariDataSource(config);
         } catch (HikariPool.PoolInitializationException e) {

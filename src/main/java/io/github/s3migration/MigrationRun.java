@@ -5,13 +5,15 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Collectors;
 
 import com.sun.management.OperatingSystemMXBean;
 import org.slf4j.Logger;
@@ -36,6 +38,7 @@ public final class MigrationRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationRun.class);
     private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int REPLAY_PAGE = 10_000;
 
     private final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
             + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
@@ -55,7 +58,7 @@ public final class MigrationRun {
     private volatile long lastHandedOutId = Long.MIN_VALUE;
     private volatile long legacyRowsAtStart;
     private volatile int batchSize = 1;
-    private volatile String replayIds = "";
+    private volatile long[] replayIds;
     /**
      * Rows done at the start and at the progress lines of the last {@link #RATE_WINDOW_NANOS}; the previous line
      * stays whatever its age.
@@ -66,6 +69,7 @@ public final class MigrationRun {
     private long rowsFinished;
     private long batchesWritten;
     private boolean allHandedOut;
+    private volatile String handOutFailure;
     private boolean finished;
 
     /**
@@ -90,14 +94,36 @@ public final class MigrationRun {
         recentProgress.add(new ProgressPoint(startNanos, 0));
     }
 
-    /** Replay: hand out only these rows (those with dead letters), if they are still legacy. */
-    public void replayOnly(Collection<Long> ids) {
-        replayIds = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    /** Replay: hand out only these rows (those with dead letters, sorted), if they are still legacy. */
+    public void replayOnly(long[] sortedIds) {
+        replayIds = sortedIds;
     }
 
-    /** The rows to replay, comma-separated; empty outside replay, when every legacy row is handed out. */
-    public String replayIds() {
+    public boolean replaying() {
+        return replayIds != null;
+    }
+
+    /** The rows a replay was asked to migrate, sorted; null outside replay. */
+    public long[] replayIds() {
         return replayIds;
+    }
+
+    /**
+     * Replay: the next ids to look for, those after the cursor (a page a poll, so that a million letters never go into
+     * one query); empty outside replay.
+     */
+    public long[] replayPage() {
+        long[] ids = replayIds;
+        if (ids == null) {
+            return new long[0];
+        }
+        int from = nextReplayIndex(ids);
+        return Arrays.copyOfRange(ids, from, Math.min(ids.length, from + REPLAY_PAGE));
+    }
+
+    private int nextReplayIndex(long[] ids) {
+        int index = Arrays.binarySearch(ids, lastHandedOutId);
+        return index >= 0 ? index + 1 : -index - 1;
     }
 
     /** The poller's keyset cursor: only rows with a greater id are handed out, so none is handed out twice. */
@@ -119,8 +145,31 @@ public final class MigrationRun {
         allHandedOut = false;
     }
 
+    /**
+     * The poll found no row to hand out. In a replay, the page of ids it looked for may all have stopped being legacy
+     * while more ids follow: the cursor moves past the page, and the next poll looks at the next one.
+     */
     public void noMoreRows() {
+        long[] page = replayPage();
+        if (replaying() && page.length > 0 && nextReplayIndex(replayIds) + page.length < replayIds.length) {
+            lastHandedOutId = page[page.length - 1];
+            return;
+        }
         finishIfDone(() -> allHandedOut = true);
+    }
+
+    /**
+     * No more rows can be handed out (the poll keeps failing): the run ends once the rows in flight are done, and its
+     * exit code says it could not complete. Said once.
+     */
+    public void handingOutFailed(String reason) {
+        finishIfDone(() -> {
+            if (handOutFailure == null) {
+                handOutFailure = reason;
+                LOG.error("ERROR: {}; no more rows are handed out, the rows in flight finish", reason);
+            }
+            allHandedOut = true;
+        });
     }
 
     public void copied() {
@@ -147,19 +196,35 @@ public final class MigrationRun {
 
     /**
      * A batch update is the end of its rows in this run. The guarded update leaves alone a row whose key changed since
-     * it was read; say so rather than hide it.
+     * it was read; say so, naming it, rather than hide it.
+     *
+     * @param batch   the rows the update was for
+     * @param updated the ids it updated (the statement's RETURNING rows)
+     * @return the rows updated
      */
-    public void rowsUpdated(int expected, int updated) {
-        rowsUpdated.add(updated);
-        if (updated < expected) {
-            rowsChangedMeanwhile.add(expected - updated);
-            LOG.warn("WARNING: {} of {} rows changed in the database while their objects were copied; left as they are",
-                    expected - updated, expected);
+    public List<RowMigration> rowsUpdated(List<RowMigration> batch, List<Map<String, Object>> updated) {
+        Set<Long> updatedIds = new HashSet<>();
+        updated.forEach(row -> updatedIds.add(((Number) row.get("id")).longValue()));
+        List<RowMigration> rows = new ArrayList<>(updatedIds.size());
+        List<Long> changed = new ArrayList<>();
+        for (RowMigration row : batch) {
+            if (updatedIds.contains(row.id())) {
+                rows.add(row);
+            } else {
+                changed.add(row.id());
+            }
+        }
+        rowsUpdated.add(rows.size());
+        if (!changed.isEmpty()) {
+            rowsChangedMeanwhile.add(changed.size());
+            LOG.warn("WARNING: {} of {} rows changed in the database while their objects were copied; left as they are:"
+                    + " ids {}", changed.size(), batch.size(), changed);
         }
         synchronized (this) {
             batchesWritten++;
         }
-        rowsFinished(expected);
+        rowsFinished(batch.size());
+        return rows;
     }
 
     private void rowsFinished(int rows) {
@@ -219,11 +284,23 @@ public final class MigrationRun {
         if (!isFinished()) {
             return EXIT_INTERRUPTED;
         }
+        if (handOutFailure != null) {
+            return rowsUpdated.sum() > 0 ? EXIT_DEAD_LETTERS : EXIT_CANNOT_RUN;
+        }
         return deadLetters.sum() > 0 ? EXIT_DEAD_LETTERS : EXIT_DONE;
+    }
+
+    /** Why no more rows could be handed out, or null. */
+    public String handOutFailure() {
+        return handOutFailure;
     }
 
     public long deadLetters() {
         return deadLetters.sum();
+    }
+
+    public long rowsChangedMeanwhile() {
+        return rowsChangedMeanwhile.sum();
     }
 
     /**

@@ -1,8 +1,11 @@
 package io.github.s3migration;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.apache.camel.spi.PropertiesComponent;
 
@@ -45,6 +48,10 @@ public record MigrationSettings(
                 settings.flag("migration.skip-existing", true),
                 settings.text("migration.dead-letter-dir", "dead-letters"));
         answer.checkPrefixesAreDistinct();
+        // The routes' SQL reads the quoted names.
+        properties.addOverrideProperty("migration.sql.table", answer.sqlTable());
+        properties.addOverrideProperty("migration.sql.id-column", answer.sqlIdColumn());
+        properties.addOverrideProperty("migration.sql.key-column", answer.sqlKeyColumn());
         return answer;
     }
 
@@ -54,6 +61,28 @@ public record MigrationSettings(
             throw new InvalidConfigurationException(key + " is not a valid bucket name: '" + name + "'");
         }
         return name;
+    }
+
+    /** The table in SQL text. */
+    public String sqlTable() {
+        return quoted(table);
+    }
+
+    public String sqlIdColumn() {
+        return quoted(idColumn);
+    }
+
+    public String sqlKeyColumn() {
+        return quoted(keyColumn);
+    }
+
+    /**
+     * Each part folded to lower case, as PostgreSQL folds an unquoted name, then quoted, so that a name that is also a
+     * reserved word (a column called {@code order}) still works.
+     */
+    static String quoted(String identifier) {
+        return Arrays.stream(identifier.split("\\.")).map(part -> '"' + part.toLowerCase(Locale.ROOT) + '"')
+                .collect(Collectors.joining("."));
     }
 
     /** A key under both prefixes would be legacy and production at once. */

@@ -31,14 +31,22 @@ final class ObjectCounter {
         this.maxListed = maxListed;
     }
 
-    /** Objects under a prefix: all of them, more than {@code count} when counting stopped, or not counted. */
-    record ObjectCount(long count, boolean complete, boolean counted) {
+    /**
+     * Objects under a prefix: all of them, more than {@code count} when counting stopped, or not counted (and why).
+     */
+    record ObjectCount(long count, boolean complete, String notCountedBecause) {
 
-        static final ObjectCount NOT_COUNTED = new ObjectCount(0, false, false);
+        static ObjectCount notCounted(String reason) {
+            return new ObjectCount(0, false, reason);
+        }
+
+        boolean counted() {
+            return notCountedBecause == null;
+        }
 
         ObjectCount plus(ObjectCount other) {
-            return counted && other.counted ? new ObjectCount(count + other.count, complete && other.complete, true)
-                    : NOT_COUNTED;
+            return counted() && other.counted() ? new ObjectCount(count + other.count, complete && other.complete, null)
+                    : counted() ? other : this;
         }
 
         String describe() {
@@ -49,16 +57,20 @@ final class ObjectCounter {
     /**
      * Starts counting on the listing threads; {@link PendingCount#await} gives the answer.
      *
-     * @param splitKeys keys under the prefix in S3 order: each ends a slice (the last slice runs to the end)
+     * @param splitKeys     keys under the prefix in S3 order: each ends a slice (the last slice runs to the end)
+     * @param expectedObjects about how many objects are under the prefix (the rows under it)
      */
-    PendingCount count(String bucket, String prefix, List<String> splitKeys) {
+    PendingCount count(String bucket, String prefix, List<String> splitKeys, long expectedObjects) {
+        // A slice's first page asks for a little more than the slice should hold: read to its end, that page already
+        // shows the first key past it, where a full page would be read for that one key.
+        int firstPage = (int) Math.min(PAGE_KEYS, expectedObjects / (splitKeys.size() + 1) * 5 / 4 + 10);
         AtomicLong total = new AtomicLong();
         List<Future<?>> slices = new ArrayList<>();
         String lower = null;
         for (int i = 0; i <= splitKeys.size(); i++) {
             String first = lower;
             String last = i < splitKeys.size() ? splitKeys.get(i) : null;
-            slices.add(threads.submit(() -> countSlice(bucket, prefix, first, last, total)));
+            slices.add(threads.submit(() -> countSlice(bucket, prefix, first, last, firstPage, total)));
             lower = last;
         }
         return new PendingCount(slices, total);
@@ -86,18 +98,19 @@ final class ObjectCounter {
                         : new IllegalStateException(e.getCause());
             }
             long count = total.get();
-            return count > maxListed ? new ObjectCount(maxListed, false, true) : new ObjectCount(count, true, true);
+            return count > maxListed ? new ObjectCount(maxListed, false, null) : new ObjectCount(count, true, null);
         }
     }
 
     /** Counts the keys after {@code after} (exclusive, null: from the start) up to {@code last} (null: to the end). */
-    private void countSlice(String bucket, String prefix, String after, String last, AtomicLong total) {
+    private void countSlice(String bucket, String prefix, String after, String last, int firstPage,
+            AtomicLong total) {
         String continuation = null;
         do {
             String token = continuation;
             ListObjectsV2Response page = TransientS3Failures.retried(() -> s3.listObjectsV2(b -> b.bucket(bucket)
                     .prefix(prefix).startAfter(token == null ? after : null).continuationToken(token)
-                    .maxKeys(PAGE_KEYS)));
+                    .maxKeys(token == null ? firstPage : PAGE_KEYS)));
             long inSlice = 0;
             boolean pastSlice = false;
             for (S3Object object : page.contents()) {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -37,7 +38,7 @@ final class Preflight {
     static void check(DataSource dataSource, S3Client s3, MigrationSettings settings, ConnectionSettings connection,
             String runId, boolean checkWrite) {
         LOG.info("Checking table {} in the database {}", settings.table(), connection.databaseName());
-        checkTable(dataSource, settings);
+        checkTable(dataSource, settings, checkWrite);
         LOG.info("Checking S3 read permissions for {} on {}", settings.sourceBucket(), connection.s3Name());
         s3Check("read", "migration.source.bucket", settings.sourceBucket(), () ->
                 s3.listObjectsV2(b -> b.bucket(settings.sourceBucket()).prefix(settings.sourcePrefix()).maxKeys(1)));
@@ -72,15 +73,19 @@ final class Preflight {
         }
     }
 
-    private static void checkTable(DataSource dataSource, MigrationSettings settings) {
-        String sql = "SELECT a.attname, t.typname, t.typcategory FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+    private static void checkTable(DataSource dataSource, MigrationSettings settings, boolean checkWrite) {
+        String sql = "SELECT a.attname, t.typname, t.typcategory, a.attnotnull, a.atttypmod,"
+                + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisunique"
+                + " AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)"
+                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
                 + " WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped";
-        Map<String, String[]> columns = new HashMap<>();
+        Map<String, Column> columns = new HashMap<>();
         try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
-            query.setString(1, settings.table());
+            query.setString(1, settings.sqlTable());
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    columns.put(rows.getString(1), new String[] {rows.getString(2), rows.getString(3)});
+                    columns.put(rows.getString(1), new Column(rows.getString(2), rows.getString(3), rows.getBoolean(4),
+                            rows.getInt(5), rows.getBoolean(6)));
                 }
             }
         } catch (SQLException e) {
@@ -90,25 +95,92 @@ final class Preflight {
         if (columns.isEmpty()) {
             throw new InvalidConfigurationException("Table " + settings.table() + " (migration.table) does not exist");
         }
-        String[] id = column(columns, settings.idColumn(), "migration.id-column", settings);
-        if (!INTEGER_TYPES.contains(id[0])) {
+        Column id = column(columns, settings.idColumn(), "migration.id-column", settings);
+        if (!INTEGER_TYPES.contains(id.type())) {
             throw new InvalidConfigurationException("Column " + settings.idColumn()
-                    + " (migration.id-column) must be an integer key column, not " + id[0]);
+                    + " (migration.id-column) must be an integer key column, not " + id.type());
         }
-        String[] key = column(columns, settings.keyColumn(), "migration.key-column", settings);
-        if (!STRING_CATEGORY.equals(key[1])) {
+        // Rows are handed out in id order, each once: a null id is never handed out, a repeated one is skipped.
+        if (!id.notNull() || !id.unique()) {
+            throw new InvalidConfigurationException("Column " + settings.idColumn() + " (migration.id-column) must be"
+                    + " NOT NULL with a unique index (a primary key): rows would be skipped otherwise");
+        }
+        Column key = column(columns, settings.keyColumn(), "migration.key-column", settings);
+        if (!STRING_CATEGORY.equals(key.category())) {
             throw new InvalidConfigurationException("Column " + settings.keyColumn()
-                    + " (migration.key-column) must be a text column, not " + key[0]);
+                    + " (migration.key-column) must be a text column, not " + key.type());
+        }
+        if (checkWrite) {
+            checkUpdatePrivilege(dataSource, settings);
+            warnAboutKeysTooLong(dataSource, settings, key);
+        }
+    }
+
+    private static void checkUpdatePrivilege(DataSource dataSource, MigrationSettings settings) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement query = connection.prepareStatement("SELECT has_column_privilege(?, ?, 'UPDATE')")) {
+            query.setString(1, settings.sqlTable());
+            query.setString(2, settings.keyColumn().toLowerCase(Locale.ROOT));
+            try (ResultSet result = query.executeQuery()) {
+                if (result.next() && !result.getBoolean(1)) {
+                    throw new InvalidConfigurationException("The database user may not UPDATE column "
+                            + settings.keyColumn() + " of table " + settings.table() + " (GRANT UPDATE on it first)");
+                }
+            }
+        } catch (SQLException e) {
+            throw new InvalidConfigurationException("Cannot check the UPDATE privilege on table " + settings.table()
+                    + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A key column of limited length (varchar(n)) may be too short for some rows' new keys. Those rows are dead-lettered
+     * when their update fails, the others migrate: say how many before anything is written.
+     */
+    private static void warnAboutKeysTooLong(DataSource dataSource, MigrationSettings settings, Column key) {
+        int maxLength = key.maxLength();
+        if (maxLength < 0) {
+            return;
+        }
+        int growth = settings.targetPrefix().length() - settings.sourcePrefix().length();
+        String sql = "SELECT count(*) FROM " + settings.sqlTable() + " WHERE starts_with(" + settings.sqlKeyColumn()
+                + ", ?) AND char_length(" + settings.sqlKeyColumn() + ") + ? > ?";
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setString(1, settings.sourcePrefix());
+            query.setInt(2, growth);
+            query.setInt(3, maxLength);
+            try (ResultSet result = query.executeQuery()) {
+                result.next();
+                long tooLong = result.getLong(1);
+                if (tooLong > 0) {
+                    LOG.warn("WARNING: {} legacy rows have a key that will not fit column {} ({}) once under {}: their"
+                            + " objects are copied, their update fails and they are dead-lettered; the other rows"
+                            + " migrate", tooLong, settings.keyColumn(), key.type() + "(" + maxLength + ")",
+                            settings.targetPrefix());
+                }
+            }
+        } catch (SQLException e) {
+            throw new InvalidConfigurationException("Cannot check the length of the keys in table " + settings.table()
+                    + ": " + e.getMessage());
         }
     }
 
     /** Unquoted identifiers fold to lower case in PostgreSQL, as they do in the routes' SQL. */
-    private static String[] column(Map<String, String[]> columns, String name, String key, MigrationSettings settings) {
-        String[] type = columns.get(name.toLowerCase());
-        if (type == null) {
+    private static Column column(Map<String, Column> columns, String name, String key, MigrationSettings settings) {
+        Column column = columns.get(name.toLowerCase(Locale.ROOT));
+        if (column == null) {
             throw new InvalidConfigurationException("Column " + name + " (" + key + ") does not exist in table "
                     + settings.table());
         }
-        return type;
+        return column;
+    }
+
+    /** What the pre-flight needs to know of a column. */
+    private record Column(String type, String category, boolean notNull, int typeModifier, boolean unique) {
+
+        /** The n of varchar(n) or char(n); -1 when the length is not limited. */
+        int maxLength() {
+            return (type.equals("varchar") || type.equals("bpchar")) && typeModifier > 4 ? typeModifier - 4 : -1;
+        }
     }
 }

@@ -30,7 +30,7 @@ final class RunLogFile implements AutoCloseable {
         Path path = directory.resolve("migration-" + runId + ".log").toAbsolutePath();
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(logging);
-        encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %msg%n");
+        encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %msg%n%ex");
         encoder.start();
         FileAppender<ILoggingEvent> appender = new FileAppender<>();
         appender.setContext(logging);

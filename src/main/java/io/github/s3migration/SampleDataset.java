@@ -89,15 +89,15 @@ public final class SampleDataset {
 
     public void recreateTable() throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + settings.table());
-            statement.execute("CREATE TABLE " + settings.table() + " (" + settings.idColumn()
-                    + " bigserial PRIMARY KEY, " + settings.keyColumn() + " text)");
+            statement.execute("DROP TABLE IF EXISTS " + settings.sqlTable());
+            statement.execute("CREATE TABLE " + settings.sqlTable() + " (" + settings.sqlIdColumn()
+                    + " bigserial PRIMARY KEY, " + settings.sqlKeyColumn() + " text)");
         }
     }
 
     /** Inserts one row per key, in order, so ids follow the list. */
     public void insertRows(List<String> keys) throws SQLException {
-        String sql = "INSERT INTO " + settings.table() + " (" + settings.keyColumn() + ") VALUES (?)";
+        String sql = "INSERT INTO " + settings.sqlTable() + " (" + settings.sqlKeyColumn() + ") VALUES (?)";
         try (Connection connection = dataSource.getConnection();
              PreparedStatement insert = connection.prepareStatement(sql)) {
             for (int i = 0; i < keys.size(); i++) {

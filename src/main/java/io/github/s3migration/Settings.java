@@ -1,6 +1,7 @@
 package io.github.s3migration;
 
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.camel.spi.PropertiesComponent;
@@ -9,11 +10,37 @@ import org.apache.camel.spi.PropertiesComponent;
 final class Settings {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    private static final Pattern ENVIRONMENT_PLACEHOLDER = Pattern.compile("\\{\\{env:([A-Za-z0-9_]+)(?::(.*))?}}");
 
     private final PropertiesComponent properties;
 
     Settings(PropertiesComponent properties) {
         this.properties = properties;
+    }
+
+    /**
+     * A secret exactly as it was given: not trimmed, and nothing in it read as a placeholder (a password may contain
+     * spaces or braces). A key defined by an environment placeholder, as the prod profile defines each secret, reads
+     * that variable's value as it is. From then on the value is masked in every log line.
+     */
+    String secret(String key) {
+        String raw = rawValue(key);
+        Matcher environment = raw == null ? null : ENVIRONMENT_PLACEHOLDER.matcher(raw);
+        String value = raw == null ? ""
+                : environment.matches() ? Optional.ofNullable(System.getenv(environment.group(1)))
+                        .orElse(Optional.ofNullable(environment.group(2)).orElse(""))
+                : raw;
+        SecretMasking.register(value);
+        return value;
+    }
+
+    /**
+     * The key's value before Camel resolves anything in it: a -D system property first, as Camel takes it, then the
+     * properties Camel loaded (files, then the ones set by code).
+     */
+    private String rawValue(String key) {
+        String system = System.getProperty(key);
+        return system != null ? system : properties.loadProperties(key::equals).getProperty(key);
     }
 
     Optional<String> optional(String key) {

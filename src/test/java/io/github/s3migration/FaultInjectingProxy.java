@@ -29,6 +29,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     private final AtomicInteger resets = new AtomicInteger();
     private final AtomicInteger hangs = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger listings = new AtomicInteger();
     private final List<Long> arrivals = new CopyOnWriteArrayList<>();
     private final List<Long> allArrivals = new CopyOnWriteArrayList<>();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
@@ -114,18 +115,31 @@ final class FaultInjectingProxy implements AutoCloseable {
         });
     }
 
+    /** Answers the n-th listing request (of any bucket) with 503 SlowDown, and forwards every other request. */
+    static FaultInjectingProxy slowDownAtListing(String s3Endpoint, int failing) {
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> null, failing);
+    }
+
     /** Decides the fate of the n-th object request: a response of its own, or null to forward it. */
     private interface Policy {
         ResponseDefinition answer(FaultInjectingProxy proxy, LoggedRequest request, int n, ResponseDefinition forward);
     }
 
     private FaultInjectingProxy(String s3Endpoint, Policy policy) {
+        this(s3Endpoint, policy, -1);
+    }
+
+    /** @param failingListing the listing request to answer with 503 SlowDown (1 for the first); -1 for none */
+    private FaultInjectingProxy(String s3Endpoint, Policy policy, int failingListing) {
         ResponseDefinitionTransformerV2 transformer = new ResponseDefinitionTransformerV2() {
             @Override
             public ResponseDefinition transform(ServeEvent serveEvent) {
                 LoggedRequest request = serveEvent.getRequest();
                 allArrivals.add(System.nanoTime());
                 requestLines.add(request.getMethod().getName() + " " + request.getUrl());
+                if (request.getUrl().contains("list-type=2") && listings.incrementAndGet() == failingListing) {
+                    return slowDown();
+                }
                 if (!isObjectRequest(request.getUrl())) {
                     return serveEvent.getResponseDefinition();
                 }

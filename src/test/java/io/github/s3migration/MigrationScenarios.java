@@ -27,6 +27,8 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -729,7 +732,8 @@ abstract class MigrationScenarios {
                         "image/secret/a.png AccessDenied", "image/secret/b.png AccessDenied");
         assertThat(deadLetters()).allMatch(letter -> letter.get("errorMessage").asText().length() > 10);
         assertThat(keys()).filteredOn(key -> key.startsWith("image/")).hasSize(4);
-        assertThat(migrate("migration.mode", "dead-letters", "migration.verbose", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.mode", "dead-letters", "migration.verbose", "true"))
+                .isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
         assertThat(migrate("migration.mode", "status")).isEqualTo(MigrationRun.EXIT_DONE);
         assertThat(logLines())
                 .anyMatch(line -> line.contains("* 2 x NoSuchKey, for example image/avatar-"))
@@ -776,15 +780,19 @@ abstract class MigrationScenarios {
             Future<Integer> run = job.submit(() -> migrate("migration.s3.endpoint", slow.endpoint()));
             await().atMost(Duration.ofSeconds(30)).until(() -> objectKeys(PRODUCTION_BUCKET).contains("avatar/avatar-4.png"));
             execute("UPDATE avatars SET path = 'image/changed-by-someone.png' WHERE id = 5");
-            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(MigrationRun.EXIT_DONE);
+            // The changed row is still legacy: the job cannot say it is done.
+            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
             job.shutdown();
         }
 
         assertThat(keys().get(4)).isEqualTo("image/changed-by-someone.png");
         assertThat(keys()).filteredOn(key -> key.startsWith("avatar/")).hasSize(9);
         // Batches fill in the order copies complete, so the changed row's batch holds whichever rows completed with it.
-        assertThat(logLines()).anyMatch(line -> line.matches(
-                ".*WARNING: 1 of \\d+ rows changed in the database while their objects were copied; left as they are"));
+        assertThat(logLines()).anyMatch(line -> line.matches(".*WARNING: 1 of \\d+ rows changed in the database while"
+                + " their objects were copied; left as they are: ids \\[5]"))
+                .anyMatch(line -> line.endsWith("WARNING: 1 legacy rows are left: 0 dead-lettered, 1 changed by another"
+                        + " writer while their objects were copied (ids in the warnings above), 0 appeared or became"
+                        + " legacy during the run; run the job again to migrate them"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -833,6 +841,231 @@ abstract class MigrationScenarios {
         deadLetters().forEach(letter -> everything.add(letter.toString()));
         assertThat(everything).hasSizeGreaterThan(50);
         for (String secret : List.of(dbPassword, connection().s3SecretKey(), wrongSecret)) {
+            assertThat(everything).noneMatch(line -> line.contains(secret));
+        }
+    }
+
+    @Test
+    void withoutTheUpdatePrivilegeTheJobIsRefusedBeforeAnyWrite() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+        execute("DROP ROLE IF EXISTS reader");
+        execute("CREATE ROLE reader LOGIN PASSWORD 'reader-password-1'");
+        execute("GRANT SELECT ON avatars TO reader");
+
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            assertThat(migrate("migration.db.user", "reader", "migration.db.password", "reader-password-1"))
+                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("may not UPDATE column path of table avatars"));
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
+    @Test
+    void aRowLockedByTheApplicationIsDeadLetteredNamingTheLockAndTheOthersMigrate() throws Exception {
+        insertRows(numberedKeys("image/", 20), true);
+
+        try (Connection holder = db.getConnection(); Statement lock = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            lock.execute("SELECT * FROM avatars WHERE id = 7 FOR UPDATE");
+            long start = System.nanoTime();
+            assertThat(migrate("migration.db.lock-timeout-ms", "300", "migration.retry.max-total-seconds", "2",
+                    "migration.retry.initial-delay-ms", "50")).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+            // The lock is held for as long as the test runs: the run ends by itself all the same.
+            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(60));
+            holder.rollback();
+        }
+
+        assertThat(deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.get("rowId").asLong()).isEqualTo(7);
+            assertThat(letter.get("errorMessage").asText()).contains("lock timeout");
+        });
+        assertThat(keys()).filteredOn(key -> key.startsWith("image/")).containsExactly("image/avatar-7.png");
+    }
+
+    @Test
+    void aColumnRenamedMidRunEndsTheRunWithOneLineAndExitTwo() throws Exception {
+        insertRows(numberedKeys("image/", 600), true);
+
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 20)) {
+            ExecutorService job = Executors.newSingleThreadExecutor();
+            Future<Integer> run = job.submit(() -> migrate("migration.s3.endpoint", slow.endpoint(),
+                    "migration.parallelism", "4", "migration.batch-size", "20"));
+            await().atMost(Duration.ofMinutes(1)).until(() -> keys().stream()
+                    .filter(key -> key.startsWith("avatar/")).count() >= 40);
+            execute("ALTER TABLE avatars RENAME COLUMN path TO renamed_path");
+            assertThat(run.get(2, TimeUnit.MINUTES)).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+            job.shutdown();
+        }
+
+        assertThat(logLines()).filteredOn(line -> line.contains("ERROR: polling the legacy rows failed")).singleElement()
+                .satisfies(line -> assertThat(line).contains("column \"path\" does not exist"));
+        execute("ALTER TABLE avatars RENAME COLUMN renamed_path TO path");
+        assertThat(objectKeys(PRODUCTION_BUCKET))
+                .containsAll(keys().stream().filter(key -> key.startsWith("avatar/")).toList());
+    }
+
+    @Test
+    void anIdColumnNamedWithAReservedWordMigrates() throws Exception {
+        insertRows(numberedKeys("image/", 30), true);
+        execute("ALTER TABLE avatars RENAME COLUMN id TO \"order\"");
+        try {
+            assertThat(migrate("migration.id-column", "order")).isEqualTo(MigrationRun.EXIT_DONE);
+        } finally {
+            execute("ALTER TABLE avatars RENAME COLUMN \"order\" TO id");
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    @Test
+    void anIdColumnThatIsNotUniqueIsRefused() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+        execute("ALTER TABLE avatars DROP CONSTRAINT avatars_pkey");
+
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            assertThat(migrate()).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("must be NOT NULL with a unique index"));
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+    }
+
+    @Test
+    void aListingThatFailsOnceIsRetriedByStatusAndVerify() throws Exception {
+        insertRows(numberedKeys("avatar/", 2_500), true);
+
+        for (String mode : List.of("status", "verify")) {
+            try (FaultInjectingProxy proxy = FaultInjectingProxy.slowDownAtListing(connection().s3Endpoint(), 3)) {
+                assertThat(migrate("migration.s3.endpoint", proxy.endpoint(), "migration.mode", mode))
+                        .isEqualTo(MigrationRun.EXIT_DONE);
+                assertThat(proxy.slowDownsAnswered()).isEqualTo(1);
+            }
+        }
+        assertThat(logLines())
+                .anyMatch(line -> line.endsWith("* 2500 objects in bucket sketch-production-s3 under avatar/"))
+                .anyMatch(line -> line.endsWith("2500 production rows checked against bucket sketch-production-s3: 0"
+                        + " point at a missing object"));
+    }
+
+    @Test
+    void aStaleDeadLetterIsReportedAndReplayRemovesIt() throws Exception {
+        insertRows(numberedKeys("image/", 10), true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
+        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        // Fixed by hand: the row no longer needs its letter.
+        execute("UPDATE avatars SET path = 'avatar/fixed-by-hand.png' WHERE id = 3");
+
+        assertThat(migrate("migration.mode", "dead-letters")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(deadLetters()).hasSize(1);
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DONE);
+
+        assertThat(deadLetters()).isEmpty();
+        assertThat(logLines())
+                .anyMatch(line -> line.endsWith("1 stale dead letters: their rows are no longer legacy (a replay"
+                        + " removes them)"))
+                .anyMatch(line -> line.endsWith("Removed 1 stale dead letters: their rows are no longer legacy"));
+    }
+
+    @Test
+    void anUnwritableDeadLetterDirectoryStopsTheJobBeforeItMigrates() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+        Path notADirectory = Files.writeString(logDir.resolve("not-a-directory"), "x");
+
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            assertThat(migrate("migration.dead-letter-dir", notADirectory.toString()))
+                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("Cannot write dead letters under"));
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("image/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
+    }
+
+    @Test
+    void replayPagesThroughTwoHundredThousandDeadLettersInASmallHeap() throws Exception {
+        // 200,000 letters: 1,000 of their rows still legacy, the others migrated since (their letters are stale).
+        int letters = 200_000;
+        List<String> keys = IntStream.rangeClosed(1, letters).mapToObj(i -> (i % 200 == 0 ? "image/" : "avatar/")
+                + "avatar-" + i + ".png").toList();
+        dataset().insertRows(keys);
+        dataset().uploadObjects(keys.stream().filter(key -> key.startsWith("image/")).toList(), 3);
+        Path directory = Files.createDirectories(deadLetterDir.resolve("avatars/path/image%2F"));
+        for (int id = 1; id <= letters; id++) {
+            Files.writeString(directory.resolve(id + ".json"), "{\"rowId\":" + id + ",\"attempts\":1}");
+        }
+
+        Path output = logDir.resolve("replay.txt");
+        Process job = new ProcessBuilder(JavaCommand.of(Stream.concat(JavaCommand.projectJvmOptions().stream(),
+                Stream.of("-Xmx256m")).toList(), settings("migration.mode", "replay"),
+                MigrationApplication.class.getName())).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        assertThat(job.waitFor(5, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(job.exitValue()).as(String.join("\n", Files.readAllLines(output))).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        try (Stream<Path> left = Files.list(directory)) {
+            assertThat(left).isEmpty();
+        }
+        assertThat(Files.readAllLines(output)).contains("Removed 199000 stale dead letters: their rows are no longer legacy");
+    }
+
+    @Test
+    void sigtermToASlowRunStopsWithinTheStopTimeoutWithItsSummary() throws Exception {
+        insertRows(numberedKeys("image/", 2_000), true);
+        Path output = logDir.resolve("console.txt");
+
+        long stopNanos;
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 2_000)) {
+            Process job = new ProcessBuilder(javaCommand(settings("migration.s3.endpoint", slow.endpoint(),
+                    "migration.parallelism", "8", "migration.stop-timeout-seconds", "8")))
+                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            await().atMost(Duration.ofMinutes(1)).until(() -> keys().stream()
+                    .filter(key -> key.startsWith("avatar/")).count() >= 8);
+            long signalled = System.nanoTime();
+            new ProcessBuilder("kill", "-TERM", Long.toString(job.pid())).start().waitFor();
+            assertThat(job.waitFor(1, TimeUnit.MINUTES)).isTrue();
+            stopNanos = System.nanoTime() - signalled;
+            assertThat(job.exitValue()).isEqualTo(143);
+        }
+
+        System.out.printf("SIGTERM: stopped in %.1f s (stop timeout 8 s)%n", stopNanos / 1e9);
+        // Within the stop timeout, give or take the JVM's own exit.
+        assertThat(stopNanos).isLessThan(TimeUnit.SECONDS.toNanos(11));
+        List<String> console = Files.readAllLines(output);
+        assertThat(console).anyMatch(line -> line.startsWith("Migration stopped after"))
+                .anyMatch(line -> line.endsWith("legacy entries in the database"))
+                .anyMatch(line -> line.endsWith("not counted (stopping: rows only)"));
+        List<String> production = keys().stream().filter(key -> key.startsWith("avatar/")).toList();
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(production);
+    }
+
+    @Test
+    void secretsInOddPlacesAppearInNoLineAtAnyLevel() throws Exception {
+        String urlPassword = "url-secret-7c4d21";
+        String userInfoPassword = "userinfo-secret-3b9e";
+        String oddSecret = " odd {{secret}} 5a1 ";
+        insertRows(numberedKeys("image/", 5), true);
+        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        Level level = root.getLevel();
+
+        List<String> output;
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            root.setLevel(Level.DEBUG);
+            // The driver cannot parse this URL, and says so through java.util.logging.
+            assertThat(migrate("migration.db.url", "jdbc:postgresql://127.0.0.1:notaport/db?password=" + urlPassword))
+                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(migrate("migration.db.url", "jdbc:postgresql://someone:" + userInfoPassword + "@127.0.0.1:9/db"))
+                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(migrate("migration.s3.secret-key", oddSecret)).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            output = console.lines();
+        } finally {
+            root.setLevel(level);
+        }
+
+        List<String> everything = new ArrayList<>(output);
+        everything.addAll(logLines());
+        assertThat(everything).hasSizeGreaterThan(100);
+        for (String secret : List.of(urlPassword, userInfoPassword, oddSecret.strip(), connection().s3SecretKey())) {
             assertThat(everything).noneMatch(line -> line.contains(secret));
         }
     }

@@ -1,0 +1,41 @@
+package io.github.s3migration;
+
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SecretMaskingTest {
+
+    @Test
+    void passwordParametersAndUserInfoAreMaskedInAnyText() {
+        assertThat(SecretMasking.mask("Cannot parse jdbc:postgresql://db:x/app?user=a&password=s3cr3t&ssl=true"))
+                .isEqualTo("Cannot parse jdbc:postgresql://db:x/app?user=a&password=****&ssl=true");
+        assertThat(SecretMasking.mask("url jdbc:postgresql://someone:pa55word@db.internal:5432/app failed"))
+                .isEqualTo("url jdbc:postgresql://someone:****@db.internal:5432/app failed");
+        assertThat(SecretMasking.mask("https://s3.example.com/bucket?x=1")).isEqualTo("https://s3.example.com/bucket?x=1");
+    }
+
+    @Test
+    void aRegisteredSecretIsMaskedWherever()  {
+        SecretMasking.register("registered-secret-8d1f");
+        SecretMasking.register("abc");
+
+        assertThat(SecretMasking.mask("signature for registered-secret-8d1f did not match; abc"))
+                .isEqualTo("signature for **** did not match; abc");
+    }
+
+    @Test
+    void secretsAreReadVerbatimAndAnEnvironmentPlaceholderIsFollowed() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            context.getPropertiesComponent().addOverrideProperty("migration.db.password", " pa{{ss}} word ");
+            context.getPropertiesComponent().addOverrideProperty("migration.s3.secret-key", "{{env:PATH:}}");
+            Settings settings = new Settings(context.getPropertiesComponent());
+
+            assertThat(settings.secret("migration.db.password")).isEqualTo(" pa{{ss}} word ");
+            assertThat(settings.secret("migration.s3.secret-key")).isEqualTo(System.getenv("PATH"));
+            assertThat(settings.secret("migration.unset")).isEmpty();
+            assertThat(SecretMasking.mask("was pa{{ss}} word ")).isEqualTo("was ****");
+        }
+    }
+}
