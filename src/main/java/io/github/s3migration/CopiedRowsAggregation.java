@@ -14,9 +14,6 @@ import org.apache.camel.support.DefaultExchange;
  */
 public final class CopiedRowsAggregation implements AggregationStrategy {
 
-    /** Exchange property of a batch: if its update fails for good, its rows are tried one by one. */
-    public static final String BATCH = "migrationBatch";
-
     private final MigrationRun run;
 
     public CopiedRowsAggregation(MigrationRun run) {
@@ -28,7 +25,6 @@ public final class CopiedRowsAggregation implements AggregationStrategy {
         if (collected == null) {
             // A fresh exchange for the batch: a row's exchange carries that row's properties and headers.
             collected = new DefaultExchange(row.getContext());
-            collected.setProperty(BATCH, true);
             collected.getMessage().setBody(new ArrayList<RowMigration>());
         }
         @SuppressWarnings("unchecked")

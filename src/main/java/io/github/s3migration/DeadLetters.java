@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.sql.BatchUpdateException;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -288,6 +290,16 @@ public final class DeadLetters {
             return "HTTP " + s3Error.statusCode() + " " + s3Error.awsErrorDetails().sdkHttpResponse().statusText()
                     .orElse("") + " (no error body: a HEAD request)";
         }
-        return error == null ? "" : String.valueOf(error.getMessage());
+        if (error == null) {
+            return "";
+        }
+        // The database's own words ("value too long for type character varying(20)", "canceling statement due to
+        // lock timeout"), not the wrapper's ("bad SQL grammar []").
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && !(cause instanceof BatchUpdateException)) {
+                return sql.getMessage();
+            }
+        }
+        return String.valueOf(error.getMessage());
     }
 }

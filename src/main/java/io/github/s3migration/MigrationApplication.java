@@ -31,7 +31,7 @@ public final class MigrationApplication {
     private static final String POLL_ROUTE = "poll-legacy-rows";
     private static final String PROGRESS_ROUTE = "report-progress";
     /** Of the stop timeout, what the summary, the status (rows only) and Camel's own stop may take. */
-    private static final long STOP_RESERVE_MILLIS = 5_000;
+    private static final long STOP_RESERVE_MILLIS = 4_000;
 
     private MigrationApplication() {
     }

@@ -13,6 +13,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -81,6 +83,8 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("attemptTimeouts", AttemptTimeouts.class, attemptTimeouts);
         registry.bind("copyRequest", CopyRequest.class, new CopyRequest(settings, attemptTimeouts));
         registry.bind("targetListing", TargetListing.class, new TargetListing(s3, settings));
+        registry.bind("retryPolicy", RedeliveryPolicy.class, retryPolicy(values));
+        registry.bind("rowByRow", RowByRow.class, new RowByRow());
         int retrySeconds = values.integer("migration.retry.max-total-seconds", 120, 0, 86_400);
         registry.bind("retryBudget", RetryBudget.class, new RetryBudget(retrySeconds,
                 values.integer("migration.retry.max-redeliveries", -1, -1, 1_000_000)));
@@ -95,6 +99,25 @@ public class MigrationConfiguration implements CamelConfiguration {
             new SampleDataset(dataSource, s3, context.getRegistry().findSingleByType(EmbeddedEnvironment.class)::putObject,
                     settings, SAMPLE_UPLOAD_THREADS).create(sampleRows, 0.5, 1024, 8192, 42);
         }
+    }
+
+    /**
+     * How a transient failure is retried, in every route: exponential backoff with jitter, quietly (the run's summary
+     * and dead letters say what failed). How long is the retry budget's business.
+     */
+    private static RedeliveryPolicy retryPolicy(Settings values) {
+        int initialDelay = values.integer("migration.retry.initial-delay-ms", 200, 0, 600_000);
+        RedeliveryPolicy policy = new RedeliveryPolicy();
+        policy.setRedeliveryDelay(initialDelay);
+        policy.setMaximumRedeliveryDelay(values.integer("migration.retry.max-delay-ms", 10_000, initialDelay, 3_600_000));
+        policy.setUseExponentialBackOff(true);
+        policy.setBackOffMultiplier(2);
+        policy.setUseCollisionAvoidance(true);
+        policy.setMaximumRedeliveries(-1);
+        policy.setRetryAttemptedLogLevel(LoggingLevel.DEBUG);
+        policy.setRetriesExhaustedLogLevel(LoggingLevel.DEBUG);
+        policy.setLogStackTrace(false);
+        return policy;
     }
 
     /** A pool for tests and tools: the database's own timeouts. */

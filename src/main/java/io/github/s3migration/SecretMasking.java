@@ -13,7 +13,8 @@ public final class SecretMasking {
 
     private static final String MASK = "****";
     private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)(password=)[^&;\\s\"']*");
-    private static final Pattern USER_INFO = Pattern.compile("(//[^/@\\s:]*):[^/@\\s]*@");
+    /** {@code user:password@host}, with or without the {@code //} before it (drivers print both). */
+    private static final Pattern USER_INFO = Pattern.compile("([\\w.%+-]+):[^/@\\s]+@(?=[\\w.\\[])");
     /** Shorter values (an empty password, a single character) would mask ordinary text. */
     private static final int SHORTEST_SECRET = 4;
     private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();

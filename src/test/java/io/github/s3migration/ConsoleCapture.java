@@ -19,7 +19,8 @@ final class ConsoleCapture implements AutoCloseable {
     private static final List<String> LOGGERS = List.of(Logger.ROOT_LOGGER_NAME, "io.github.s3migration");
 
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private final PatternLayout message = layout("%msg");
+    // %nopex: without it a layout adds the stack trace by itself (through a converter of its own, unmasked).
+    private final PatternLayout message = layout("%msg%nopex");
     private final PatternLayout stackTrace = layout("%ex");
 
     ConsoleCapture() {

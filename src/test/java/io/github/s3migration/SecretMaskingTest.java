@@ -13,7 +13,10 @@ class SecretMaskingTest {
                 .isEqualTo("Cannot parse jdbc:postgresql://db:x/app?user=a&password=****&ssl=true");
         assertThat(SecretMasking.mask("url jdbc:postgresql://someone:pa55word@db.internal:5432/app failed"))
                 .isEqualTo("url jdbc:postgresql://someone:****@db.internal:5432/app failed");
-        assertThat(SecretMasking.mask("https://s3.example.com/bucket?x=1")).isEqualTo("https://s3.example.com/bucket?x=1");
+        assertThat(SecretMasking.mask("connection to someone:pa55word@127.0.0.1:9 failed"))
+                .isEqualTo("connection to someone:****@127.0.0.1:9 failed");
+        assertThat(SecretMasking.mask("https://s3.example.com/bucket?x=1 at 10:15 a@b")).isEqualTo(
+                "https://s3.example.com/bucket?x=1 at 10:15 a@b");
     }
 
     @Test
@@ -35,7 +38,7 @@ class SecretMaskingTest {
             assertThat(settings.secret("migration.db.password")).isEqualTo(" pa{{ss}} word ");
             assertThat(settings.secret("migration.s3.secret-key")).isEqualTo(System.getenv("PATH"));
             assertThat(settings.secret("migration.unset")).isEmpty();
-            assertThat(SecretMasking.mask("was pa{{ss}} word ")).isEqualTo("was ****");
+            assertThat(SecretMasking.mask("was pa{{ss}} word .")).isEqualTo("was****.");
         }
     }
 }
