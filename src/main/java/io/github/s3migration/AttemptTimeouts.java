@@ -3,6 +3,7 @@ package io.github.s3migration;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -19,9 +20,9 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /**
- * Ends an S3 request attempt that takes far longer than is normal in this run, so that it is retried at once instead
- * of holding its row and its thread for the client's whole timeout: a hung connection, or one of the multi-second
- * answers cloud providers give a small share of requests. An attempt's limit is a multiple of the p99 of that
+ * Ends an attempt of a per-row S3 request (a copy, a HEAD) that takes far longer than is normal in this run, so that
+ * it is retried at once instead of holding its row and its thread for the client's whole timeout: a hung connection,
+ * or one of the multi-second answers cloud providers give a small share of requests. An attempt's limit is a multiple of the p99 of that
  * operation's recent answers in this run, never under a floor nor over the whole-request limit
  * ({@code migration.s3.timeout-seconds}). A request that sets its own limit keeps it: the copy that follows an attempt
  * cut off this way asks for the whole-request limit, so a legitimately long copy (a large object) still completes.
@@ -34,6 +35,11 @@ public final class AttemptTimeouts implements ExecutionInterceptor, Processor {
     public static final String ATTEMPT_CUT_OFF = "migrationAttemptCutOff";
 
     private static final ExecutionAttribute<Long> SENT_AT = new ExecutionAttribute<>("migrationAttemptSentAt");
+    /**
+     * The requests made for one row each, many alike, whose slow tail holds rows up. A listing page's time depends on
+     * the bucket and the server more than on luck: listings keep the whole-request limit.
+     */
+    private static final Set<String> PER_ROW_OPERATIONS = Set.of("CopyObject", "HeadObject");
 
     private final long floorNanos;
     private final long ceilingNanos;
@@ -64,11 +70,12 @@ public final class AttemptTimeouts implements ExecutionInterceptor, Processor {
     @Override
     public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
         SdkRequest request = context.request();
-        if (!(request instanceof AwsRequest awsRequest)
+        String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        if (!PER_ROW_OPERATIONS.contains(operation) || !(request instanceof AwsRequest awsRequest)
                 || awsRequest.overrideConfiguration().flatMap(o -> o.apiCallAttemptTimeout()).isPresent()) {
             return request;
         }
-        Duration limit = limit(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+        Duration limit = limit(operation);
         AwsRequestOverrideConfiguration.Builder override = awsRequest.overrideConfiguration()
                 .map(AwsRequestOverrideConfiguration::toBuilder).orElseGet(AwsRequestOverrideConfiguration::builder);
         return awsRequest.toBuilder().overrideConfiguration(override.apiCallAttemptTimeout(limit).build()).build();

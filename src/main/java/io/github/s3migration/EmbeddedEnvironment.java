@@ -19,7 +19,10 @@ import org.jclouds.blobstore.BlobStoreContext;
  * A real PostgreSQL server and an in-process S3 server (S3Proxy, V4 signatures) on free loopback ports, so the job
  * and the tests run with no outside service. Never started under the prod profile.
  */
-public final class EmbeddedEnvironment implements AutoCloseable {
+public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.ObjectWriter {
+
+    /** Its name in the registry; only the configuration names its class, so a package without it never loads it. */
+    public static final String NAME = "embeddedEnvironment";
 
     private static final String ACCESS_KEY = "embedded-access-key";
     private static final String SECRET_KEY = "embedded-secret-key";
@@ -91,7 +94,8 @@ public final class EmbeddedEnvironment implements AutoCloseable {
      * Puts an object straight into the S3 server's blob store, as a PutObject would: preparing a simulated dataset
      * this way skips HTTP and request signing on both sides, so it is fast even though both run in this JVM.
      */
-    public void putObject(String bucket, String key, byte[] content) {
+    @Override
+    public void put(String bucket, String key, byte[] content) {
         BlobStore store = blobStoreContext.getBlobStore();
         store.putBlob(bucket, store.blobBuilder(key).payload(content).contentLength(content.length).build());
     }

@@ -6,7 +6,8 @@ import org.apache.camel.spi.PropertiesComponent;
 
 /** What this run does, as opposed to what it migrates: the mode, the operator's switches, the dataset to prepare. */
 public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean assumeYes, boolean embedded,
-        String logDir, long statusMaxListedObjects, int stopTimeoutSeconds, Dataset dataset) {
+        String logDir, boolean jsonLogs, long statusMaxListedObjects, int stopTimeoutSeconds, boolean lock,
+        int metricsLingerSeconds, Dataset dataset) {
 
     /** The simulated dataset of the prepare and check modes. */
     public record Dataset(long rows, double legacyShare, int minObjectBytes, int maxObjectBytes, boolean allowDestroy) {
@@ -36,14 +37,21 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
                 settings.flag("prepare.allow-destroy", false));
         return new JobOptions(mode, settings.flag("migration.dry-run", false), settings.flag("migration.verbose", false),
                 settings.flag("migration.assume-yes", false), settings.flag("migration.embedded", false),
-                settings.text("migration.log-dir", "logs"),
+                settings.text("migration.log-dir", ""),
+                settings.choice("migration.log-format", List.of("text", "json")).equals("json"),
                 settings.integer("migration.status.max-listed-objects", 1_000_000, 0, Integer.MAX_VALUE),
-                settings.integer("migration.stop-timeout-seconds", 20, 1, 3_600), dataset);
+                settings.integer("migration.stop-timeout-seconds", 20, 1, 3_600), settings.flag("migration.lock", true),
+                settings.integer("migration.metrics-linger-seconds", 0, 0, 3_600), dataset);
     }
 
     /** Modes that copy objects and update rows. */
     public boolean migrates() {
         return mode.equals(MIGRATE) || mode.equals(REPLAY) || mode.equals(CHECK);
+    }
+
+    /** Runs that write (not a dry run): one at a time per migration. */
+    public boolean writes() {
+        return prepares() || (migrates() && !dryRun);
     }
 
     /** Modes that drop the table and empty the buckets to build a simulated dataset. */

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.VetoCamelContextStartException;
 import org.apache.camel.main.BaseMainSupport;
@@ -30,6 +31,8 @@ public final class MigrationApplication {
     /** Ids of routes in routes/migration.camel.yaml. */
     private static final String POLL_ROUTE = "poll-legacy-rows";
     private static final String PROGRESS_ROUTE = "report-progress";
+    /** The run lock's name in the registry; absent with migration.lock=false. */
+    static final String RUN_LOCK = "runLock";
     /** Of the stop timeout, what the summary, the status (rows only) and Camel's own stop may take. */
     private static final long STOP_RESERVE_MILLIS = 4_000;
 
@@ -38,11 +41,16 @@ public final class MigrationApplication {
 
     public static void main(String[] args) {
         StopSignal.install();
-        StopSignal.exit(run(Map.of()));
+        StopSignal.exit(run(Map.of(), args));
     }
 
     /** Runs the job with these properties taking precedence over every other source; returns the exit code. */
     public static int run(Map<String, String> overrides) {
+        return run(overrides, new String[0]);
+    }
+
+    /** @param arguments Camel Main's own command-line arguments */
+    static int run(Map<String, String> overrides, String[] arguments) {
         // The PostgreSQL driver logs through java.util.logging: into logback, where secrets are masked.
         if (!SLF4JBridgeHandler.isInstalled()) {
             SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -53,7 +61,7 @@ public final class MigrationApplication {
         Job job = new Job();
         main.addMainListener(job);
         try {
-            main.run();
+            main.run(arguments);
             return job.exitCode();
         } catch (Exception e) {
             LOG.error("ERROR: {}", describe(e));
@@ -95,16 +103,29 @@ public final class MigrationApplication {
         private IntegrationCheck check;
 
         @Override
+        public void beforeConfigure(BaseMainSupport main) {
+            RunMetrics.enableIfAsked(main.getCamelContext().getPropertiesComponent());
+        }
+
+        @Override
         public void beforeStart(BaseMainSupport main) {
             CamelContext context = main.getCamelContext();
             Registry registry = context.getRegistry();
             run = registry.findSingleByType(MigrationRun.class);
+            MeterRegistry meters = registry.findSingleByType(MeterRegistry.class);
+            if (meters != null) {
+                RunMetrics.register(meters, run, registry.findSingleByType(S3RequestGate.class));
+            }
             options = registry.findSingleByType(JobOptions.class);
             logFile = registry.findSingleByType(RunLogFile.class);
             MigrationSettings settings = registry.findSingleByType(MigrationSettings.class);
             try {
                 Confirmation confirmation = new Confirmation(options.assumeYes() ? "migration.assume-yes=true"
                         : options.embedded() ? "embedded default" : options.dryRun() ? "dry run: nothing is written" : null);
+                if (options.writes() && registry.lookupByName(RUN_LOCK) instanceof RunLock lock) {
+                    // Before anything is written, the pre-flight's probe included.
+                    lock.acquire(run::handingOutFailed);
+                }
                 if (options.prepares()) {
                     SampleDataset.Created created = prepareDataset(registry, settings, confirmation);
                     if (options.mode().equals(JobOptions.PREPARE)) {
@@ -123,10 +144,13 @@ public final class MigrationApplication {
             } catch (Exception e) {
                 // Said here so it reaches the run's log file too; nothing has been written.
                 LOG.error("ERROR: {}", describe(e));
-                exitCodeWithoutRoutes = MigrationRun.EXIT_CANNOT_RUN;
+                exitCodeWithoutRoutes = e instanceof RunLock.Refused ? MigrationRun.EXIT_LOCKED : MigrationRun.EXIT_CANNOT_RUN;
             } finally {
                 if (exitCodeWithoutRoutes != null) {
                     vetoStart(context);
+                    if (registry.lookupByName(RUN_LOCK) instanceof RunLock lock) {
+                        lock.close();
+                    }
                     closeEmbeddedServers(registry);
                     // Nothing more is said: a later run in this JVM (the tests) must not write into this run's file.
                     logFile.close();
@@ -139,8 +163,7 @@ public final class MigrationApplication {
          * PostgreSQL, a process of its own, would outlive the run.
          */
         private static void closeEmbeddedServers(Registry registry) {
-            EmbeddedEnvironment embedded = registry.findSingleByType(EmbeddedEnvironment.class);
-            if (embedded != null) {
+            if (registry.lookupByName(EmbeddedEnvironment.NAME) instanceof AutoCloseable embedded) {
                 try {
                     if (registry.findSingleByType(DataSource.class) instanceof AutoCloseable pool) {
                         pool.close();
@@ -174,15 +197,14 @@ public final class MigrationApplication {
                         + " and empties " + buckets + ": refused outside the embedded default unless"
                         + " prepare.allow-destroy=true");
             }
-            LOG.info("The log file for this run is {}", logFile.path());
+            logFile.path().ifPresent(path -> LOG.info("The log file for this run is {}", path));
             confirmation.ask("WARNING: this will DROP and re-CREATE table " + settings.table() + " in database "
                     + connection.databaseName() + " and delete every object in " + buckets + " on "
                     + connection.s3Name() + ". Are you sure you want to continue?");
             S3Client s3 = registry.findSingleByType(S3Client.class);
-            EmbeddedEnvironment embedded = registry.findSingleByType(EmbeddedEnvironment.class);
             int threads = Math.min(256, Math.max(16, settings.parallelism()));
-            SampleDataset sample = embedded != null
-                    ? new SampleDataset(registry.findSingleByType(DataSource.class), s3, embedded::putObject, settings, threads)
+            SampleDataset sample = registry.lookupByName(EmbeddedEnvironment.NAME) instanceof SampleDataset.ObjectWriter embedded
+                    ? new SampleDataset(registry.findSingleByType(DataSource.class), s3, embedded, settings, threads)
                     : new SampleDataset(registry.findSingleByType(DataSource.class), s3, settings, threads);
             long start = System.nanoTime();
             for (String bucket : new LinkedHashSet<>(List.of(settings.sourceBucket(), settings.targetBucket()))) {
@@ -204,7 +226,7 @@ public final class MigrationApplication {
                 throws Exception {
             ConnectionSettings connection = registry.findSingleByType(ConnectionSettings.class);
             if (check == null) {
-                LOG.info("The log file for this run is {}", logFile.path());
+                logFile.path().ifPresent(path -> LOG.info("The log file for this run is {}", path));
             }
             confirmation.ask("WARNING: this job will modify rows of table " + settings.table() + " in database "
                     + connection.databaseName() + " after copying objects from " + settings.sourceBucket() + " to "
@@ -268,6 +290,9 @@ public final class MigrationApplication {
             switch (options.mode()) {
                 case JobOptions.STATUS:
                     printStatus(registry, false);
+                    if (registry.lookupByName(RUN_LOCK) instanceof RunLock lock) {
+                        lock.holder().ifPresent(holder -> LOG.info("A run of this migration is in progress: {}", holder));
+                    }
                     return MigrationRun.EXIT_DONE;
                 case JobOptions.VERIFY:
                     long missing = new Verification(registry.findSingleByType(DataSource.class),
@@ -328,7 +353,19 @@ public final class MigrationApplication {
             if (run.deadLettersResolved() > 0) {
                 LOG.info("{} earlier dead letters were resolved and removed", run.deadLettersResolved());
             }
-            LOG.info("The log file can be reviewed with: less {}", logFile.path());
+            logFile.path().ifPresent(path -> LOG.info("The log file can be reviewed with: less {}", path));
+            lingerForTheLastScrape(registry);
+        }
+
+        /** A scrape now and then would miss the final counts of a run that ends between two: serve them a while. */
+        private void lingerForTheLastScrape(Registry registry) {
+            if (options.metricsLingerSeconds() > 0 && registry.findSingleByType(MeterRegistry.class) != null) {
+                try {
+                    Thread.sleep(options.metricsLingerSeconds() * 1000L);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
 
         /**

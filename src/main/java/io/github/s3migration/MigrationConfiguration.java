@@ -41,16 +41,21 @@ public class MigrationConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
+        UnknownSettings.refuse(properties);
         Settings values = new Settings(properties);
         MigrationSettings settings = MigrationSettings.from(properties);
         PipelineSettings pipeline = PipelineSettings.from(properties, settings);
         S3RequestSettings requests = S3RequestSettings.from(properties);
         JobOptions options = JobOptions.from(properties);
+        if (options.jsonLogs()) {
+            ConsoleFormat.json();
+        }
         Registry registry = context.getRegistry();
         MigrationRun run = new MigrationRun(pipeline.rowsInFlight());
         registry.bind("migrationRun", MigrationRun.class, run);
         registry.bind("jobOptions", JobOptions.class, options);
-        registry.bind("runLogFile", RunLogFile.class, RunLogFile.open(Path.of(options.logDir()), run.runId()), null,
+        registry.bind("runLogFile", RunLogFile.class, RunLogFile.open(
+                options.logDir().isEmpty() ? null : Path.of(options.logDir()), run.runId()), null,
                 "close");
         ConnectionSettings connection;
         if (options.embedded() && (values.optional("migration.db.url").isPresent()
@@ -60,8 +65,13 @@ public class MigrationConfiguration implements CamelConfiguration {
                     + " add -Dcamel.main.profile=prod (or -Dmigration.embedded=false)");
         }
         if (options.embedded()) {
+            if (!embeddedDefaultInThisPackage()) {
+                throw new InvalidConfigurationException("This package has no embedded default (it comes with a source"
+                        + " checkout: ./mvnw compile camel:run): run it with -Dcamel.main.profile=prod and the"
+                        + " MIGRATION_* environment variables");
+            }
             EmbeddedEnvironment environment = EmbeddedEnvironment.start(settings.sourceBucket(), settings.targetBucket());
-            registry.bind("embeddedEnvironment", EmbeddedEnvironment.class, environment, null, "close");
+            registry.bind(EmbeddedEnvironment.NAME, EmbeddedEnvironment.class, environment, null, "close");
             connection = environment.connectionSettings();
         } else {
             connection = ConnectionSettings.from(properties);
@@ -71,8 +81,13 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("connectionSettings", ConnectionSettings.class, connection);
 
         // One connection per batch update at a time, one for the poller, one for the status.
-        DataSource dataSource = newDataSource(connection, pipeline.updateThreads() + 2, DatabaseTimeouts.from(properties));
+        DatabaseTimeouts timeouts = DatabaseTimeouts.from(properties);
+        DataSource dataSource = newDataSource(connection, pipeline.updateThreads() + 2, timeouts);
         registry.bind("dataSource", DataSource.class, dataSource, null, "close");
+        if (options.lock()) {
+            registry.bind(MigrationApplication.RUN_LOCK, RunLock.class, RunLock.of(connection, timeouts, settings,
+                    run.runId()), null, "close");
+        }
         S3RequestGate gate = requests.gate();
         AttemptTimeouts attemptTimeouts = requests.attemptTimeouts();
         // One request per copy thread at a time, one per listing thread, a few more; the status lists while no copy runs.
@@ -96,8 +111,19 @@ public class MigrationConfiguration implements CamelConfiguration {
 
         if (options.embedded() && !options.prepares()) {
             int sampleRows = values.integer("migration.embedded.sample-rows", 2_000, 0, 10_000_000);
-            new SampleDataset(dataSource, s3, context.getRegistry().findSingleByType(EmbeddedEnvironment.class)::putObject,
-                    settings, SAMPLE_UPLOAD_THREADS).create(sampleRows, 0.5, 1024, 8192, 42);
+            new SampleDataset(dataSource, s3, registry.lookupByNameAndType(EmbeddedEnvironment.NAME,
+                    EmbeddedEnvironment.class), settings, SAMPLE_UPLOAD_THREADS).create(sampleRows, 0.5, 1024, 8192, 42);
+        }
+    }
+
+    /** The embedded servers are provided at build time: the packaged jar and the image do without them. */
+    private static boolean embeddedDefaultInThisPackage() {
+        try {
+            Class.forName("io.zonky.test.db.postgres.embedded.EmbeddedPostgres", false,
+                    MigrationConfiguration.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
         }
     }
 

@@ -33,6 +33,8 @@ public final class MigrationRun {
     public static final int EXIT_DEAD_LETTERS = 2;
     /** Verify or check mode found problems, such as rows pointing at an object that does not exist. */
     public static final int EXIT_PROBLEMS_FOUND = 3;
+    /** Another run of the same migration holds its lock: this one wrote nothing. */
+    public static final int EXIT_LOCKED = 75;
     /** The job was stopped before it finished; a re-run carries on. */
     public static final int EXIT_INTERRUPTED = 130;
 
@@ -301,6 +303,23 @@ public final class MigrationRun {
 
     public long rowsChangedMeanwhile() {
         return rowsChangedMeanwhile.sum();
+    }
+
+    public long rowsUpdated() {
+        return rowsUpdated.sum();
+    }
+
+    public long objectsCopied() {
+        return copied.sum();
+    }
+
+    public long objectsAlreadyPresent() {
+        return skippedExisting.sum();
+    }
+
+    /** Of the legacy rows found at the start, those not updated, dead-lettered or left alone yet. */
+    public long legacyRowsLeft() {
+        return Math.max(0, legacyRowsAtStart - rowsUpdated.sum() - deadLetters.sum() - rowsChangedMeanwhile.sum());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.s3migration;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -11,9 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log file of one run: every line the console shows, with a timestamp, in {@code migration-<run id>.log} (the
- * run id starts with the date and time).
+ * run id starts with the date and time); none when {@code migration.log-dir} is empty (a container's console is
+ * collected instead).
  */
 final class RunLogFile implements AutoCloseable {
+
+    private static final RunLogFile NONE = new RunLogFile(null, null);
 
     private static final String APP_LOGGER = "io.github.s3migration";
 
@@ -25,7 +29,11 @@ final class RunLogFile implements AutoCloseable {
         this.appender = appender;
     }
 
+    /** @param directory null: no file */
     static RunLogFile open(Path directory, String runId) {
+        if (directory == null) {
+            return NONE;
+        }
         LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
         Path path = directory.resolve("migration-" + runId + ".log").toAbsolutePath();
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
@@ -46,12 +54,15 @@ final class RunLogFile implements AutoCloseable {
         return new RunLogFile(path, appender);
     }
 
-    Path path() {
-        return path;
+    Optional<Path> path() {
+        return Optional.ofNullable(path);
     }
 
     @Override
     public void close() {
+        if (appender == null) {
+            return;
+        }
         LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
         logging.getLogger(APP_LOGGER).detachAppender(appender);
         logging.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(appender);

@@ -1,5 +1,6 @@
 package io.github.s3migration;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,6 +83,16 @@ final class Settings {
             // reported below, like a number out of range
         }
         throw new InvalidConfigurationException(key + " must be a number from 0 to 1, not '" + value + "'");
+    }
+
+    /** One of the allowed values; the first when the key is empty. */
+    String choice(String key, List<String> allowed) {
+        String value = text(key, allowed.get(0));
+        if (!allowed.contains(value)) {
+            throw new InvalidConfigurationException(key + " must be one of " + String.join(", ", allowed) + ", not '"
+                    + value + "'");
+        }
+        return value;
     }
 
     boolean flag(String key, boolean fallback) {

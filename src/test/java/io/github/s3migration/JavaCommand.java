@@ -1,5 +1,6 @@
 package io.github.s3migration;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** A command line that runs a main class in a fresh JVM on this JVM's class path. */
@@ -32,7 +34,10 @@ final class JavaCommand {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        // Without empty entries: an empty one is the working directory, the project root with its routes/ folder, and
+        // the job would find its routes twice (once from the class path's target/classes).
+        command.add(Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.isEmpty()).collect(Collectors.joining(File.pathSeparator)));
         systemProperties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add(mainClass);
         command.addAll(List.of(arguments));

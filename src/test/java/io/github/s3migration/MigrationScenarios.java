@@ -1,6 +1,11 @@
 package io.github.s3migration;
 
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -808,7 +813,9 @@ abstract class MigrationScenarios {
         "migration.batch-size|0|migration.batch-size must be between 1 and 10000, not 0",
         "migration.batch-size|-5|migration.batch-size must be between 1 and 10000, not -5",
         "migration.parallelism|0|migration.parallelism must be between 1 and 4096, not 0",
-        "migration.s3.http-client|netty|migration.s3.http-client must be one of [crt, apache], not 'netty'"})
+        "migration.s3.http-client|netty|migration.s3.http-client must be one of [crt, apache], not 'netty'",
+        "migration.paralelism|64|Unknown setting migration.paralelism (did you mean migration.parallelism?)",
+        "prepare.cuont|10|Unknown setting prepare.cuont (did you mean prepare.count?)"})
     void badConfigurationIsOneLineAndExitOneWithNothingWritten(String key, String value, String message) throws Exception {
         insertRows(numberedKeys("image/", 5), true);
 
@@ -1072,6 +1079,140 @@ abstract class MigrationScenarios {
         for (String secret : List.of(urlPassword, userInfoPassword, oddSecret.strip(), connection().s3SecretKey())) {
             assertThat(everything).noneMatch(line -> line.contains(secret));
         }
+    }
+
+    @Test
+    void twoRunsStartedTogetherMigrateOnceAndTheSecondIsRefusedWithNothingWritten() throws Exception {
+        insertRows(numberedKeys("image/", 500), true);
+
+        List<Integer> exits = new ArrayList<>();
+        List<List<String>> consoles = new ArrayList<>();
+        List<String> requests;
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 10)) {
+            Map<String, String> job = settings("migration.s3.endpoint", slow.endpoint(), "migration.parallelism", "4");
+            List<Process> runs = List.of(startJob("first.txt", job), startJob("second.txt", job));
+            for (int i = 0; i < runs.size(); i++) {
+                assertThat(runs.get(i).waitFor(2, TimeUnit.MINUTES)).isTrue();
+                exits.add(runs.get(i).exitValue());
+                consoles.add(Files.readAllLines(logDir.resolve(i == 0 ? "first.txt" : "second.txt")));
+            }
+            requests = slow.requestLines();
+        }
+
+        assertThat(exits).containsExactlyInAnyOrder(MigrationRun.EXIT_DONE, MigrationRun.EXIT_LOCKED);
+        List<String> winner = consoles.get(exits.indexOf(MigrationRun.EXIT_DONE));
+        List<String> refused = consoles.get(exits.indexOf(MigrationRun.EXIT_LOCKED));
+        String runId = winner.stream().filter(line -> line.startsWith("Migrating legacy data (run ")).findFirst()
+                .orElseThrow().replaceAll(".*\\(run ([^,]+),.*", "$1");
+        assertThat(refused).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
+                .satisfies(line -> assertThat(line).contains("Another run of this migration is in progress",
+                        "s3-row-migration run " + runId + " on "));
+        assertThat(refused).noneMatch(line -> line.startsWith("Checking S3 write permissions"));
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        // Every object copied once: the second run wrote nothing.
+        assertThat(requests).filteredOn(line -> line.startsWith("PUT /sketch-production-s3/avatar/avatar-")).hasSize(500);
+    }
+
+    @Test
+    void theRunLockIsTakenAgainAfterADatabaseRestart() throws Exception {
+        insertRows(numberedKeys("image/", 1_500), true);
+
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 20)) {
+            Map<String, String> job = settings("migration.s3.endpoint", slow.endpoint(), "migration.parallelism", "4");
+            Process first = startJob("first.txt", job);
+            await().atMost(Duration.ofMinutes(1)).until(() -> keys().stream()
+                    .filter(key -> key.startsWith("avatar/")).count() >= 100);
+            takeDatabaseDown(Duration.ofSeconds(2));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(logDir.resolve("first.txt"))
+                    .contains("The database came back: the run lock is held again"));
+            Process second = startJob("second.txt", job);
+            assertThat(second.waitFor(1, TimeUnit.MINUTES)).isTrue();
+            assertThat(second.exitValue()).isEqualTo(MigrationRun.EXIT_LOCKED);
+            assertThat(first.waitFor(3, TimeUnit.MINUTES)).isTrue();
+            assertThat(first.exitValue()).isEqualTo(MigrationRun.EXIT_DONE);
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    @Test
+    void metricsAreServedWhileTheRunGoesAndEndAtTheSummarysCounts() throws Exception {
+        insertRows(numberedKeys("image/", 1_000), true);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        List<String> scrapes = new ArrayList<>();
+        boolean healthy = false;
+
+        Process job;
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/", 10)) {
+            job = startJob("console.txt", settings("migration.s3.endpoint", slow.endpoint(), "migration.parallelism",
+                    "4", "migration.metrics-port", Integer.toString(port), "migration.metrics-linger-seconds", "3"));
+            while (job.isAlive()) {
+                try {
+                    scrapes.add(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body());
+                    healthy |= http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + "/observe/health")).build(), HttpResponse.BodyHandlers.ofString()).body().contains("UP");
+                } catch (IOException notServingYetOrAnymore) {
+                    // before the routes start, after the job ends
+                }
+                Thread.sleep(200);
+            }
+        }
+
+        assertThat(job.exitValue()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(healthy).isTrue();
+        assertThat(scrapes).anyMatch(scrape -> {
+            double updated = meter(scrape, "migration_rows_updated_total");
+            return updated > 0 && updated < 1_000;
+        });
+        String last = scrapes.get(scrapes.size() - 1);
+        assertThat(Files.readAllLines(logDir.resolve("console.txt"))).anyMatch(line -> line.startsWith(
+                "Migration finished after") && line.contains(": 1000 files copied, 0 already present, 1000 rows updated,"
+                + " 0 rows changed meanwhile, 0 dead letters"));
+        assertThat(meter(last, "migration_rows_updated_total")).isEqualTo(1_000);
+        assertThat(meter(last, "migration_objects_copied_total")).isEqualTo(1_000);
+        assertThat(meter(last, "migration_objects_already_present_total")).isZero();
+        assertThat(meter(last, "migration_dead_letters_total")).isZero();
+        assertThat(meter(last, "migration_slowdowns_total")).isZero();
+        assertThat(meter(last, "migration_legacy_rows_left")).isZero();
+    }
+
+    /** A meter's value in Prometheus text; NaN when absent. */
+    private static double meter(String scrape, String name) {
+        return scrape.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst()
+                .orElse(Double.NaN);
+    }
+
+    @Test
+    void forALogCollectorTheConsoleIsJsonAndNoLogFileIsWritten() throws Exception {
+        insertRows(numberedKeys("image/", 20), true);
+
+        Process job = startJob("console.txt", settings("migration.log-format", "json", "migration.log-dir", ""));
+        assertThat(job.waitFor(2, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(job.exitValue()).as(Files.readString(logDir.resolve("console.txt"))).isEqualTo(MigrationRun.EXIT_DONE);
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(logDir.resolve("console.txt"))) {
+            if (!line.isBlank()) {
+                lines.add(json.readTree(line));
+            }
+        }
+        assertThat(lines).extracting(line -> line.get("formattedMessage").asText())
+                .contains("* 0 legacy entries in the database");
+        try (Stream<Path> files = Files.list(logDir)) {
+            assertThat(files).noneMatch(file -> file.getFileName().toString().startsWith("migration-"));
+        }
+    }
+
+    /** The job in a JVM of its own, its console in a file under the log directory. */
+    private Process startJob(String consoleFile, Map<String, String> properties) throws IOException {
+        return new ProcessBuilder(javaCommand(properties)).redirectErrorStream(true)
+                .redirectOutput(logDir.resolve(consoleFile).toFile()).start();
     }
 
     /** Every row points at production, its object is there, and no row went to dead letters. */

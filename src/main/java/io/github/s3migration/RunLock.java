@@ -1,0 +1,198 @@
+package io.github.s3migration;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run at a time per migration: a PostgreSQL session advisory lock keyed by the migration (table, key column,
+ * source prefix), held on a connection of its own (a pooled connection may serve another thread, and a lock is the
+ * session's) for as long as the run may write. PostgreSQL frees it when the process dies. The connection's
+ * application name says which run holds it, so that a second run is refused naming the first. If the database
+ * restarts mid-run the lock is taken again, unless another run took it meanwhile: then this run stops handing out
+ * rows.
+ */
+final class RunLock implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunLock.class);
+    private static final long CHECK_EVERY_SECONDS = 5;
+    private static final String HOLDER = "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a"
+            + " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+            + " AND l.classid::bigint = ? AND l.objid::bigint = ?";
+
+    /** Another run holds the lock: nothing was written. */
+    static final class Refused extends InvalidConfigurationException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    private final ConnectionSettings connection;
+    private final DatabaseTimeouts timeouts;
+    private final long key;
+    private final String holderName;
+    private ScheduledExecutorService watchdog;
+    private volatile Connection session;
+
+    private RunLock(ConnectionSettings connection, DatabaseTimeouts timeouts, long key, String holderName) {
+        this.connection = connection;
+        this.timeouts = timeouts;
+        this.key = key;
+        this.holderName = holderName;
+    }
+
+    static RunLock of(ConnectionSettings connection, DatabaseTimeouts timeouts, MigrationSettings settings,
+            String runId) {
+        return new RunLock(connection, timeouts, key(settings), "s3-row-migration run " + runId + " on " + host()
+                + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** The migration's key: the same table, key column and source prefix give the same lock, whatever else differs. */
+    static long key(MigrationSettings settings) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest((settings.sqlTable() + '\0'
+                    + settings.sqlKeyColumn() + '\0' + settings.sourcePrefix()).getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Takes the lock or refuses with the run that holds it; then keeps it, checking the session now and then.
+     *
+     * @param lost told, once, that another run took the lock while this one's session was gone
+     */
+    void acquire(Consumer<String> lost) {
+        try {
+            Optional<Connection> locked = tryLock();
+            if (locked.isEmpty()) {
+                throw new Refused("Another run of this migration is in progress ("
+                        + holder().orElse("its session is gone but PostgreSQL has not freed its lock yet")
+                        + "): this one wrote nothing; wait for it to end, or stop it");
+            }
+            session = locked.get();
+        } catch (SQLException e) {
+            throw new InvalidConfigurationException("Cannot take the run lock in the database "
+                    + connection.databaseName() + ": " + e.getMessage());
+        }
+        watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "run-lock");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.scheduleWithFixedDelay(() -> keep(lost), CHECK_EVERY_SECONDS, CHECK_EVERY_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** After the database restarted: this run's lock went with its session; take it again if nobody else did. */
+    private void keep(Consumer<String> lost) {
+        try {
+            if (session.isValid((int) CHECK_EVERY_SECONDS)) {
+                return;
+            }
+            closeQuietly(session);
+            Optional<Connection> again = tryLock();
+            if (again.isPresent()) {
+                session = again.get();
+                LOG.info("The database came back: the run lock is held again");
+            } else {
+                String reason = "another run took this migration's lock while the database restarted ("
+                        + holder().orElse("unknown") + ")";
+                watchdog.shutdown();
+                lost.accept(reason);
+            }
+        } catch (SQLException e) {
+            LOG.debug("The run lock's session is not back yet: {}", e.getMessage());
+        }
+    }
+
+    /** The run that holds the lock now, as it named itself, if any. */
+    Optional<String> holder() throws SQLException {
+        try (Connection probe = open(); PreparedStatement query = probe.prepareStatement(HOLDER)) {
+            query.setLong(1, key >>> 32);
+            query.setLong(2, key & 0xFFFFFFFFL);
+            try (ResultSet result = query.executeQuery()) {
+                return result.next() ? Optional.of(result.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private Optional<Connection> tryLock() throws SQLException {
+        Connection candidate = open();
+        try (PreparedStatement lock = candidate.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            lock.setLong(1, key);
+            try (ResultSet result = lock.executeQuery()) {
+                result.next();
+                if (result.getBoolean(1)) {
+                    return Optional.of(candidate);
+                }
+            }
+        }
+        candidate.close();
+        return Optional.empty();
+    }
+
+    private Connection open() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", connection.dbUser());
+        properties.setProperty("password", connection.dbPassword());
+        properties.setProperty("ApplicationName", holderName);
+        properties.setProperty("socketTimeout", Long.toString(timeouts.socketTimeoutSeconds()));
+        properties.setProperty("tcpKeepAlive", "true");
+        properties.setProperty("connectTimeout", "10");
+        return DriverManager.getConnection(connection.dbUrl(), properties);
+    }
+
+    /** Frees the lock now; PostgreSQL would when the session ends anyway. */
+    @Override
+    public void close() {
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
+        Connection current = session;
+        if (current != null) {
+            try (PreparedStatement unlock = current.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                unlock.setLong(1, key);
+                unlock.execute();
+            } catch (SQLException e) {
+                LOG.debug("Cannot free the run lock (its session ends with the process): {}", e.getMessage());
+            }
+            closeQuietly(current);
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.debug("Closing the run lock's session: {}", e.getMessage());
+        }
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "an unknown host";
+        }
+    }
+}

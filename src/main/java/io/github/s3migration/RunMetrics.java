@@ -1,0 +1,56 @@
+package io.github.s3migration;
+
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.spi.PropertiesComponent;
+
+/**
+ * {@code migration.metrics-port}: the run's counters as Prometheus meters ({@code migration_rows_updated_total}, ...),
+ * served with a health check by Camel's own management server at {@code /observe/metrics} and
+ * {@code /observe/health}. Off unless a port is given.
+ */
+final class RunMetrics {
+
+    private static final String PORT = "migration.metrics-port";
+
+    private RunMetrics() {
+    }
+
+    /** Before Camel configures itself: its management server on the port, with metrics and health checks. */
+    static void enableIfAsked(PropertiesComponent properties) {
+        Optional<String> port = properties.resolveProperty(PORT).map(String::trim).filter(value -> !value.isEmpty());
+        if (port.isEmpty()) {
+            return;
+        }
+        new Settings(properties).integer(PORT, 0, 1, 65_535);
+        properties.addOverrideProperty("camel.management.enabled", "true");
+        properties.addOverrideProperty("camel.management.port", port.get());
+        properties.addOverrideProperty("camel.management.metricsEnabled", "true");
+        properties.addOverrideProperty("camel.management.healthCheckEnabled", "true");
+        properties.addOverrideProperty("camel.metrics.enabled", "true");
+    }
+
+    /** The counters, read from the run whenever they are scraped. */
+    static void register(MeterRegistry registry, MigrationRun run, S3RequestGate gate) {
+        counter(registry, "migration.rows.updated", "Rows updated to their new key", run, MigrationRun::rowsUpdated);
+        counter(registry, "migration.objects.copied", "Objects copied to the target", run, MigrationRun::objectsCopied);
+        counter(registry, "migration.objects.already.present", "Objects found already at the target", run,
+                MigrationRun::objectsAlreadyPresent);
+        counter(registry, "migration.dead.letters", "Rows dead-lettered", run, MigrationRun::deadLetters);
+        counter(registry, "migration.rows.changed.meanwhile", "Rows left alone: changed by another writer", run,
+                MigrationRun::rowsChangedMeanwhile);
+        counter(registry, "migration.slowdowns", "503 SlowDown and 429 answers from S3", gate,
+                S3RequestGate::slowDowns);
+        Gauge.builder("migration.legacy.rows.left", run, MigrationRun::legacyRowsLeft)
+                .description("Legacy rows found at the start and not yet updated or dead-lettered").register(registry);
+    }
+
+    private static <T> void counter(MeterRegistry registry, String name, String description, T source,
+            ToDoubleFunction<T> value) {
+        FunctionCounter.builder(name, source, value).description(description).register(registry);
+    }
+}
