@@ -32,6 +32,9 @@ final class RunMetrics {
         properties.addOverrideProperty("camel.management.metricsEnabled", "true");
         properties.addOverrideProperty("camel.management.healthCheckEnabled", "true");
         properties.addOverrideProperty("camel.metrics.enabled", "true");
+        // Not a timer per exchange and route (a few copies' worth of CPU per row): the run's own counters say more.
+        properties.addOverrideProperty("camel.metrics.enableExchangeEventNotifier", "false");
+        properties.addOverrideProperty("camel.metrics.enableRoutePolicy", "false");
     }
 
     /** The counters, read from the run whenever they are scraped. */
