@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class MigrationApplication {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationApplication.class);
-    /** Ids of routes in routes/migration.camel.yaml. */
+    /** Ids of routes in routes/. */
     private static final String POLL_ROUTE = "poll-legacy-rows";
     private static final String PROGRESS_ROUTE = "report-progress";
     /** The run lock's name in the registry; absent with migration.lock=false. */

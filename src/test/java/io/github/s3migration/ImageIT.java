@@ -52,7 +52,8 @@ class ImageIT {
                 .contains("java", "-Dcamel.main.profile=prod", "io.github.s3migration.MigrationApplication");
         assertThat(config.get("Env")).extracting(JsonNode::asText)
                 .contains("MIGRATION_DEAD_LETTER_DIR=/var/lib/migration/dead-letters");
-        assertThat(files).contains("app/resources/routes/migration.camel.yaml", "app/resources/application.properties",
+        assertThat(files).contains("app/resources/routes/migration.camel.yaml",
+                "app/resources/routes/error-handling.camel.yaml", "app/resources/application.properties",
                 "app/resources/application-prod.properties",
                 "app/classes/io/github/s3migration/MigrationApplication.class", "var/lib/migration/dead-letters/")
                 .anyMatch(file -> file.matches("app/libs/camel-main-.*\\.jar"))
