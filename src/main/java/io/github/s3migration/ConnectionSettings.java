@@ -19,11 +19,11 @@ public record ConnectionSettings(
                 settings.required("migration.db.url"),
                 settings.required("migration.db.user"),
                 settings.secret("migration.db.password"),
-                settings.text("migration.s3.endpoint", ""),
+                settings.text("migration.s3.endpoint"),
                 settings.required("migration.s3.region"),
-                settings.text("migration.s3.access-key", ""),
+                settings.text("migration.s3.access-key"),
                 settings.secret("migration.s3.secret-key"),
-                settings.flag("migration.s3.path-style", false));
+                settings.flag("migration.s3.path-style"));
         if (answer.s3AccessKey.isEmpty() != answer.s3SecretKey.isEmpty()) {
             throw new InvalidConfigurationException("Set both migration.s3.access-key and migration.s3.secret-key"
                     + " (MIGRATION_S3_ACCESS_KEY, MIGRATION_S3_SECRET_KEY), or neither to use the AWS default credentials");

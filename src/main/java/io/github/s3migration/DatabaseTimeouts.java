@@ -17,8 +17,8 @@ public record DatabaseTimeouts(Duration statement, Duration lock) {
     static DatabaseTimeouts from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
         return new DatabaseTimeouts(
-                Duration.ofMillis(settings.integer("migration.db.statement-timeout-ms", 600_000, 1, Integer.MAX_VALUE)),
-                Duration.ofMillis(settings.integer("migration.db.lock-timeout-ms", 10_000, 1, Integer.MAX_VALUE)));
+                Duration.ofMillis(settings.integer("migration.db.statement-timeout-ms", 1, Integer.MAX_VALUE)),
+                Duration.ofMillis(settings.integer("migration.db.lock-timeout-ms", 1, Integer.MAX_VALUE)));
     }
 
     /** Run on each new connection. */

@@ -8,12 +8,14 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real PostgreSQL server and an in-process S3 server (S3Proxy, V4 signatures) on free loopback ports, so the job
@@ -27,6 +29,7 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
     private static final String ACCESS_KEY = "embedded-access-key";
     private static final String SECRET_KEY = "embedded-secret-key";
     private static final String REGION = "us-east-1";
+    private static final int SAMPLE_UPLOAD_THREADS = 16;
 
     private final Path dataDirectory;
     private final BlobStoreContext blobStoreContext;
@@ -40,6 +43,27 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
         this.postgres = postgres;
         this.blobStoreContext = blobStoreContext;
         this.s3Proxy = s3Proxy;
+    }
+
+    /**
+     * The embedded default: both servers with the migration's buckets, and that many sample rows (half legacy) with
+     * their objects, unless the mode prepares a dataset of its own (0 rows).
+     */
+    public static EmbeddedEnvironment startWithSampleRows(MigrationSettings settings, int rows) throws Exception {
+        EmbeddedEnvironment environment = start(settings.sourceBucket(), settings.targetBucket());
+        if (rows == 0) {
+            return environment;
+        }
+        try (HikariDataSource dataSource = MigrationConfiguration.newDataSource(environment.connectionSettings(), 2);
+             S3Client s3 = MigrationConfiguration.newS3Client(environment.connectionSettings(), S3HttpClient.APACHE,
+                     SAMPLE_UPLOAD_THREADS, 30)) {
+            new SampleDataset(dataSource, s3, environment, settings, SAMPLE_UPLOAD_THREADS)
+                    .create(rows, 0.5, 1024, 8192, 42);
+            return environment;
+        } catch (Exception | Error e) {
+            environment.close();
+            throw e;
+        }
     }
 
     /** Starts both servers with the given buckets created and empty. */

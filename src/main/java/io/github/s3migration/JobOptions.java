@@ -6,7 +6,7 @@ import org.apache.camel.spi.PropertiesComponent;
 
 /** What this run does, as opposed to what it migrates: the mode, the operator's switches, the dataset to prepare. */
 public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean assumeYes, boolean embedded,
-        String logDir, boolean jsonLogs, long statusMaxListedObjects, int stopTimeoutSeconds, boolean lock,
+        int embeddedSampleRows, String logDir, boolean jsonLogs, long statusMaxListedObjects, int stopTimeoutSeconds, boolean lock,
         int metricsLingerSeconds, Dataset dataset) {
 
     /** The simulated dataset of the prepare and check modes. */
@@ -24,24 +24,21 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
 
     static JobOptions from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
-        String mode = settings.text("migration.mode", MIGRATE);
-        if (!MODES.contains(mode)) {
-            throw new InvalidConfigurationException("migration.mode must be one of " + String.join(", ", MODES)
-                    + ", not '" + mode + "'");
-        }
+        String mode = settings.choice("migration.mode", MODES);
         String countKey = mode.equals(CHECK) ? "check.count" : "prepare.count";
-        int minBytes = settings.integer("prepare.min-object-bytes", 1024, 0, 64 * 1024 * 1024);
-        Dataset dataset = new Dataset(settings.integer(countKey, 10_000, 1, Integer.MAX_VALUE),
-                settings.fraction("prepare.legacy-share", 0.5),
-                minBytes, settings.integer("prepare.max-object-bytes", 8192, minBytes, 64 * 1024 * 1024),
-                settings.flag("prepare.allow-destroy", false));
-        return new JobOptions(mode, settings.flag("migration.dry-run", false), settings.flag("migration.verbose", false),
-                settings.flag("migration.assume-yes", false), settings.flag("migration.embedded", false),
-                settings.text("migration.log-dir", ""),
+        int minBytes = settings.integer("prepare.min-object-bytes", 0, 64 * 1024 * 1024);
+        Dataset dataset = new Dataset(settings.integer(countKey, 1, Integer.MAX_VALUE),
+                settings.fraction("prepare.legacy-share"),
+                minBytes, settings.integer("prepare.max-object-bytes", minBytes, 64 * 1024 * 1024),
+                settings.flag("prepare.allow-destroy"));
+        return new JobOptions(mode, settings.flag("migration.dry-run"), settings.flag("migration.verbose"),
+                settings.flag("migration.assume-yes"), settings.flag("migration.embedded"),
+                settings.integer("migration.embedded.sample-rows", 0, 10_000_000),
+                settings.text("migration.log-dir"),
                 settings.choice("migration.log-format", List.of("text", "json")).equals("json"),
-                settings.integer("migration.status.max-listed-objects", 1_000_000, 0, Integer.MAX_VALUE),
-                settings.integer("migration.stop-timeout-seconds", 20, 1, 3_600), settings.flag("migration.lock", true),
-                settings.integer("migration.metrics-linger-seconds", 0, 0, 3_600), dataset);
+                settings.integer("migration.status.max-listed-objects", 0, Integer.MAX_VALUE),
+                settings.integer("migration.stop-timeout-seconds", 1, 3_600), settings.flag("migration.lock"),
+                settings.integer("migration.metrics-linger-seconds", 0, 3_600), dataset);
     }
 
     /** Modes that copy objects and update rows. */

@@ -4,7 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 
 import javax.sql.DataSource;
 
@@ -13,9 +13,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.LoggingLevel;
-import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
-import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -30,90 +27,81 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
- * Builds what the routes use (data source, S3 client, the run's beans) from validated settings, on the embedded servers
- * unless {@code migration.embedded=false}. Runs before any route is created, so bad settings stop the job before it
- * touches anything.
+ * Wires what the routes and the job's modes use (data source, S3 client, the run's beans) from the validated settings
+ * ({@link JobSettings}), on the embedded servers unless {@code migration.embedded=false}. Runs before any route is
+ * created, so bad settings stop the job before it touches anything.
  */
 public class MigrationConfiguration implements CamelConfiguration {
 
-    private static final int SAMPLE_UPLOAD_THREADS = 16;
-
     @Override
     public void configure(CamelContext context) throws Exception {
-        PropertiesComponent properties = context.getPropertiesComponent();
-        UnknownSettings.refuse(properties);
-        Settings values = new Settings(properties);
-        MigrationSettings settings = MigrationSettings.from(properties);
-        PipelineSettings pipeline = PipelineSettings.from(properties, settings);
-        S3RequestSettings requests = S3RequestSettings.from(properties);
-        JobOptions options = JobOptions.from(properties);
+        JobSettings all = JobSettings.read(context.getPropertiesComponent());
+        JobOptions options = all.options();
+        MigrationSettings settings = all.migration();
         if (options.jsonLogs()) {
             ConsoleFormat.json();
         }
         Registry registry = context.getRegistry();
-        MigrationRun run = new MigrationRun(pipeline.rowsInFlight());
-        registry.bind("migrationRun", MigrationRun.class, run);
-        registry.bind("jobOptions", JobOptions.class, options);
-        registry.bind("runLogFile", RunLogFile.class, RunLogFile.open(
-                options.logDir().isEmpty() ? null : Path.of(options.logDir()), run.runId()), null,
-                "close");
+        MigrationRun run = new MigrationRun(all.pipeline().rowsInFlight());
+        RunLogFile logFile = RunLogFile.open(options.logDir().isEmpty() ? null : Path.of(options.logDir()), run.runId());
+        registry.bind("runLogFile", RunLogFile.class, logFile, null, "close");
         ConnectionSettings connection;
-        if (options.embedded() && (values.optional("migration.db.url").isPresent()
-                || values.optional("migration.s3.endpoint").isPresent())) {
-            // Most likely a production run without its profile: it would quietly migrate sample data instead.
-            throw new InvalidConfigurationException("A database or S3 endpoint is set but migration.embedded=true:"
-                    + " add -Dcamel.main.profile=prod (or -Dmigration.embedded=false)");
-        }
+        Optional<SampleDataset.ObjectWriter> embedded = Optional.empty();
         if (options.embedded()) {
             if (!embeddedDefaultInThisPackage()) {
                 throw new InvalidConfigurationException("This package has no embedded default (it comes with a source"
                         + " checkout: ./mvnw compile camel:run): run it with -Dcamel.main.profile=prod and the"
                         + " MIGRATION_* environment variables");
             }
-            EmbeddedEnvironment environment = EmbeddedEnvironment.start(settings.sourceBucket(), settings.targetBucket());
+            EmbeddedEnvironment environment = EmbeddedEnvironment.startWithSampleRows(settings,
+                    options.prepares() ? 0 : options.embeddedSampleRows());
             registry.bind(EmbeddedEnvironment.NAME, EmbeddedEnvironment.class, environment, null, "close");
             connection = environment.connectionSettings();
+            embedded = Optional.of(environment);
         } else {
-            connection = ConnectionSettings.from(properties);
+            connection = ConnectionSettings.from(context.getPropertiesComponent());
         }
-        registry.bind("migrationSettings", MigrationSettings.class, settings);
-        registry.bind("rowPlanner", RowPlanner.class, new RowPlanner(settings));
-        registry.bind("connectionSettings", ConnectionSettings.class, connection);
 
         // One connection per batch update at a time, one for the poller, one for the status.
-        DatabaseTimeouts timeouts = DatabaseTimeouts.from(properties);
-        DataSource dataSource = newDataSource(connection, pipeline.updateThreads() + 2, timeouts);
+        DataSource dataSource = newDataSource(connection, all.pipeline().updateThreads() + 2, all.databaseTimeouts());
         registry.bind("dataSource", DataSource.class, dataSource, null, "close");
+        Optional<RunLock> lock = Optional.empty();
         if (options.lock()) {
-            registry.bind(MigrationApplication.RUN_LOCK, RunLock.class, RunLock.of(connection, timeouts, settings,
-                    run.runId()), null, "close");
+            lock = Optional.of(RunLock.of(connection, all.databaseTimeouts(), settings, run.runId()));
+            registry.bind("runLock", RunLock.class, lock.get(), null, "close");
         }
+        S3RequestSettings requests = all.requests();
         S3RequestGate gate = requests.gate();
         AttemptTimeouts attemptTimeouts = requests.attemptTimeouts();
         // One request per copy thread at a time, one per listing thread, a few more; the status lists while no copy runs.
         S3Client s3 = newS3Client(connection, requests.httpClient(),
-                settings.parallelism() + pipeline.listingThreads() + 4, requests.requestTimeout(), gate, attemptTimeouts);
+                settings.parallelism() + all.pipeline().listingThreads() + 4, requests.requestTimeout(), gate,
+                attemptTimeouts);
         registry.bind("s3Client", S3Client.class, s3, null, "close");
-        registry.bind("s3Gate", S3RequestGate.class, gate);
-        registry.bind("attemptTimeouts", AttemptTimeouts.class, attemptTimeouts);
-        registry.bind("copyRequest", CopyRequest.class, new CopyRequest(settings, attemptTimeouts));
-        registry.bind("targetListing", TargetListing.class, new TargetListing(s3, settings));
-        registry.bind("retryPolicy", RedeliveryPolicy.class, retryPolicy(values));
-        registry.bind("rowByRow", RowByRow.class, new RowByRow());
-        int retrySeconds = values.integer("migration.retry.max-total-seconds", 120, 0, 86_400);
-        registry.bind("retryBudget", RetryBudget.class, new RetryBudget(retrySeconds,
-                values.integer("migration.retry.max-redeliveries", -1, -1, 1_000_000)));
-        registry.bind("pollFailures", PollFailures.class, new PollFailures(run, retrySeconds));
-        registry.bind("copiedRows", CopiedRowsAggregation.class, new CopiedRowsAggregation(run));
-        registry.bind("updateParameters", UpdateParameters.class, new UpdateParameters());
-        registry.bind("permanentSqlFailure", PermanentSqlFailure.class, new PermanentSqlFailure());
-        registry.bind("deadLetters", DeadLetters.class, new DeadLetters(run, settings));
+        DeadLetters deadLetters = new DeadLetters(run, settings);
 
-        if (options.embedded() && !options.prepares()) {
-            int sampleRows = values.integer("migration.embedded.sample-rows", 2_000, 0, 10_000_000);
-            new SampleDataset(dataSource, s3, registry.lookupByNameAndType(EmbeddedEnvironment.NAME,
-                    EmbeddedEnvironment.class), settings, SAMPLE_UPLOAD_THREADS).create(sampleRows, 0.5, 1024, 8192, 42);
-        }
+        // The beans the routes name.
+        ProgressReport report = new ProgressReport(run);
+        registry.bind("migrationRun", run);
+        registry.bind("progressReport", report);
+        registry.bind("migrationSettings", settings);
+        registry.bind("pipelineSettings", all.pipeline());
+        registry.bind("rowPlanner", new RowPlanner(settings.keyMapping()));
+        registry.bind("attemptTimeouts", attemptTimeouts);
+        registry.bind("copyRequest", new CopyRequest(settings, attemptTimeouts));
+        registry.bind("targetListing", new TargetListing(s3, settings));
+        registry.bind("retryPolicy", all.retry().policy());
+        registry.bind("retryBudget", all.retry().budget());
+        registry.bind("pollFailures", new PollFailures(run, all.retry().maxTotalSeconds()));
+        registry.bind("rowByRow", new RowByRow());
+        registry.bind("copiedRows", new CopiedRowsAggregation(run));
+        registry.bind("updateParameters", new UpdateParameters());
+        registry.bind("permanentSqlFailure", new PermanentSqlFailure());
+        registry.bind("permanentS3Failure", new TransientS3Failures());
+        registry.bind("deadLetters", deadLetters);
+        // What the job's modes use, in one piece.
+        registry.bind("jobBeans", new JobBeans(options, settings, connection, dataSource, s3, run, report, deadLetters, logFile,
+                lock, gate, attemptTimeouts, embedded));
     }
 
     /** The embedded servers are provided at build time: the packaged jar and the image do without them. */
@@ -125,25 +113,6 @@ public class MigrationConfiguration implements CamelConfiguration {
         } catch (ClassNotFoundException e) {
             return false;
         }
-    }
-
-    /**
-     * How a transient failure is retried, in every route: exponential backoff with jitter, quietly (the run's summary
-     * and dead letters say what failed). How long is the retry budget's business.
-     */
-    private static RedeliveryPolicy retryPolicy(Settings values) {
-        int initialDelay = values.integer("migration.retry.initial-delay-ms", 200, 0, 600_000);
-        RedeliveryPolicy policy = new RedeliveryPolicy();
-        policy.setRedeliveryDelay(initialDelay);
-        policy.setMaximumRedeliveryDelay(values.integer("migration.retry.max-delay-ms", 10_000, initialDelay, 3_600_000));
-        policy.setUseExponentialBackOff(true);
-        policy.setBackOffMultiplier(2);
-        policy.setUseCollisionAvoidance(true);
-        policy.setMaximumRedeliveries(-1);
-        policy.setRetryAttemptedLogLevel(LoggingLevel.DEBUG);
-        policy.setRetriesExhaustedLogLevel(LoggingLevel.DEBUG);
-        policy.setLogStackTrace(false);
-        return policy;
     }
 
     /** A pool for tests and tools: the database's own timeouts. */

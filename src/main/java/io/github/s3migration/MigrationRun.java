@@ -3,7 +3,6 @@ package io.github.s3migration;
 import java.lang.management.ManagementFactory;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.sun.management.OperatingSystemMXBean;
@@ -21,25 +19,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One run of the job: the keyset cursor the poller reads from, the rows in flight, the counters, and the moment the run is
- * done (no legacy row left to hand out, and every row handed out updated or dead-lettered).
+ * done (no legacy row left to hand out, and every row handed out updated or dead-lettered). {@link ProgressReport}
+ * puts the counters into words.
  */
 public final class MigrationRun {
 
-    /** The job finished and nothing was dead-lettered. */
-    public static final int EXIT_DONE = 0;
-    /** The job could not run: bad configuration, connection or permission failure. */
-    public static final int EXIT_CANNOT_RUN = 1;
-    /** The job finished but some rows went to dead letters. */
-    public static final int EXIT_DEAD_LETTERS = 2;
-    /** Verify or check mode found problems, such as rows pointing at an object that does not exist. */
-    public static final int EXIT_PROBLEMS_FOUND = 3;
-    /** Another run of the same migration holds its lock: this one wrote nothing. */
-    public static final int EXIT_LOCKED = 75;
-    /** The job was stopped before it finished; a re-run carries on. */
-    public static final int EXIT_INTERRUPTED = 130;
-
     private static final Logger LOG = LoggerFactory.getLogger(MigrationRun.class);
-    private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int REPLAY_PAGE = 10_000;
 
     private final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
@@ -61,12 +46,6 @@ public final class MigrationRun {
     private volatile long legacyRowsAtStart;
     private volatile int batchSize = 1;
     private volatile long[] replayIds;
-    /**
-     * Rows done at the start and at the progress lines of the last {@link #RATE_WINDOW_NANOS}; the previous line
-     * stays whatever its age.
-     */
-    private final ArrayDeque<ProgressPoint> recentProgress =
-            new ArrayDeque<>(List.of(new ProgressPoint(startNanos, 0)));
     private long rowsHandedOut;
     private long rowsFinished;
     private long batchesWritten;
@@ -92,8 +71,6 @@ public final class MigrationRun {
         batchSize = rowsPerBatch;
         startNanos = System.nanoTime();
         startCpuNanos = processCpuNanos();
-        recentProgress.clear();
-        recentProgress.add(new ProgressPoint(startNanos, 0));
     }
 
     /** Replay: hand out only these rows (those with dead letters, sorted), if they are still legacy. */
@@ -282,14 +259,15 @@ public final class MigrationRun {
         return finished;
     }
 
-    public int exitCode() {
+    /** What the run itself says: rows left by dead letters or a failed hand-out; legacy rows left uncounted. */
+    public ExitCode exitCode() {
         if (!isFinished()) {
-            return EXIT_INTERRUPTED;
+            return StopSignal.interruptedExitCode();
         }
         if (handOutFailure != null) {
-            return rowsUpdated.sum() > 0 ? EXIT_DEAD_LETTERS : EXIT_CANNOT_RUN;
+            return rowsUpdated.sum() > 0 ? ExitCode.LEGACY_ROWS_LEFT : ExitCode.CANNOT_RUN;
         }
-        return deadLetters.sum() > 0 ? EXIT_DEAD_LETTERS : EXIT_DONE;
+        return deadLetters.sum() > 0 ? ExitCode.LEGACY_ROWS_LEFT : ExitCode.DONE;
     }
 
     /** Why no more rows could be handed out, or null. */
@@ -322,55 +300,45 @@ public final class MigrationRun {
         return Math.max(0, legacyRowsAtStart - rowsUpdated.sum() - deadLetters.sum() - rowsChangedMeanwhile.sum());
     }
 
-    /**
-     * Percent of the legacy rows found at start, batches, counters, elapsed time, the rate over about the last 30
-     * seconds and the ETA at that rate.
-     */
-    public synchronized String progress() {
-        long now = finishNanos != 0 ? finishNanos : System.nanoTime();
-        double seconds = elapsedSeconds();
-        long done = rowsUpdated.sum() + deadLetters.sum() + rowsChangedMeanwhile.sum();
-        long total = Math.max(legacyRowsAtStart, done);
-        // Over the window, not the last interval: rows arrive a whole batch at a time, and over a single interval the
-        // rate would swing between 0 and a multiple of the real one.
-        while (recentProgress.size() > 1 && now - recentProgress.peekFirst().nanos() > RATE_WINDOW_NANOS) {
-            recentProgress.removeFirst();
-        }
-        ProgressPoint since = recentProgress.peekFirst();
-        double rate = now > since.nanos() ? (done - since.done()) * 1e9 / (now - since.nanos()) : 0;
-        recentProgress.addLast(new ProgressPoint(now, done));
-        long batchesDone = batchesWritten;
-        // Batches fill as copies complete, and one waiting too long is written part full: the total is an estimate.
-        long batchesTotal = Math.max(batchesDone, (total + batchSize - 1) / batchSize);
-        String eta = rate > 0 ? String.format("%.0f s", (total - done) / rate) : "unknown";
-        return String.format("Progress %d%%, batches %d/%d, files copied %d, already present %d, rows updated %d,"
-                        + " dead letters %d, elapsed %.1f s, rate %.1f rows/s, ETA %s",
-                total == 0 ? 100 : done * 100 / total, batchesDone, batchesTotal, copied.sum(), skippedExisting.sum(),
-                rowsUpdated.sum(), deadLetters.sum(), seconds, rate, eta);
+    /** Rows the run is done with: updated, dead-lettered or left alone because they changed meanwhile. */
+    public long rowsDone() {
+        return rowsUpdated.sum() + deadLetters.sum() + rowsChangedMeanwhile.sum();
     }
 
-    /** Until the run finished: the time spent waiting for the final status does not count. */
-    private double elapsedSeconds() {
-        return ((finishNanos != 0 ? finishNanos : System.nanoTime()) - startNanos) / 1e9;
+    public long legacyRowsAtStart() {
+        return legacyRowsAtStart;
     }
 
-    public String summary() {
-        double seconds = elapsedSeconds();
-        long updated = rowsUpdated.sum();
-        long cpuNanos = (finishCpuNanos != 0 ? finishCpuNanos : processCpuNanos()) - startCpuNanos;
-        return String.format("%s after %.2f seconds: %d files copied, %d already present, %d rows updated,"
-                        + " %d rows changed meanwhile, %d dead letters, %.1f rows/s, %.2f ms CPU per row",
-                isFinished() ? "Migration finished" : "Migration stopped", seconds, copied.sum(), skippedExisting.sum(),
-                updated, rowsChangedMeanwhile.sum(), deadLetters.sum(), seconds > 0 ? updated / seconds : 0.0,
-                updated > 0 ? cpuNanos / 1e6 / updated : 0.0);
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public synchronized long batchesWritten() {
+        return batchesWritten;
+    }
+
+    /** The moment rates are measured at: now, or when the run finished (waiting for the final status does not count). */
+    public long nowOrFinishNanos() {
+        return finishNanos != 0 ? finishNanos : System.nanoTime();
+    }
+
+    /** When the rows started to move. */
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public double elapsedSeconds() {
+        return (nowOrFinishNanos() - startNanos) / 1e9;
+    }
+
+    /** This JVM's CPU time since the rows started to move, until the run finished. */
+    public long cpuNanos() {
+        return (finishCpuNanos != 0 ? finishCpuNanos : processCpuNanos()) - startCpuNanos;
     }
 
     /** This JVM's CPU time (all threads); whatever else runs in it, such as the embedded servers, counts too. */
     private static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : 0;
-    }
-
-    private record ProgressPoint(long nanos, long done) {
     }
 }

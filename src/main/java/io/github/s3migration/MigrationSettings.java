@@ -1,9 +1,7 @@
 package io.github.s3migration;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -26,15 +24,10 @@ public record MigrationSettings(
         boolean skipExisting,
         String deadLetterDir) {
 
-    /** Keys longer than this are refused by S3. */
-    public static final int MAX_KEY_BYTES = 1024;
-
     private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,254}");
 
     static MigrationSettings from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
-        int batchSize = settings.integer("migration.batch-size", 100, 1, 10_000);
-        int parallelism = settings.integer("migration.parallelism", 32, 1, 4_096);
         MigrationSettings answer = new MigrationSettings(
                 settings.identifier("migration.table", true),
                 settings.identifier("migration.id-column", false),
@@ -43,15 +36,11 @@ public record MigrationSettings(
                 settings.required("migration.source.prefix"),
                 bucket(settings, "migration.target.bucket"),
                 settings.required("migration.target.prefix"),
-                batchSize,
-                parallelism,
-                settings.flag("migration.skip-existing", true),
-                settings.text("migration.dead-letter-dir", "dead-letters"));
+                settings.integer("migration.batch-size", 1, 10_000),
+                settings.integer("migration.parallelism", 1, 4_096),
+                settings.flag("migration.skip-existing"),
+                settings.required("migration.dead-letter-dir"));
         answer.checkPrefixesAreDistinct();
-        // The routes' SQL reads the quoted names.
-        properties.addOverrideProperty("migration.sql.table", answer.sqlTable());
-        properties.addOverrideProperty("migration.sql.id-column", answer.sqlIdColumn());
-        properties.addOverrideProperty("migration.sql.key-column", answer.sqlKeyColumn());
         return answer;
     }
 
@@ -63,7 +52,7 @@ public record MigrationSettings(
         return name;
     }
 
-    /** The table in SQL text. */
+    /** The table in SQL text: the routes' SQL reads it as {@code {{bean:migrationSettings.sqlTable}}}. */
     public String sqlTable() {
         return quoted(table);
     }
@@ -93,18 +82,7 @@ public record MigrationSettings(
         }
     }
 
-    /** Plans one polled legacy row (columns {@code id} and {@code source_key}); refuses keys that cannot move. */
-    public RowMigration plan(Map<String, Object> row) {
-        long id = ((Number) row.get("id")).longValue();
-        String sourceKey = (String) row.get("source_key");
-        String rest = sourceKey.substring(sourcePrefix.length());
-        if (rest.isEmpty()) {
-            throw new InvalidRowException("key '" + sourceKey + "' is the legacy prefix alone: there is no object name to move");
-        }
-        String targetKey = targetPrefix + rest;
-        if (targetKey.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
-            throw new InvalidRowException("target key would be longer than " + MAX_KEY_BYTES + " bytes, the S3 limit");
-        }
-        return new RowMigration(id, sourceKey, targetKey);
+    public KeyMapping keyMapping() {
+        return new KeyMapping(sourcePrefix, targetPrefix);
     }
 }

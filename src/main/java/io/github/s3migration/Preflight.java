@@ -64,9 +64,11 @@ final class Preflight {
         } catch (NoSuchBucketException e) {
             throw new InvalidConfigurationException("Bucket " + bucket + " (" + key + ") does not exist");
         } catch (S3Exception e) {
+            // A HEAD answer has no body: no error code or message, only its status.
             String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
             throw new InvalidConfigurationException("Cannot " + access + " bucket " + bucket + " (" + key + "): "
-                    + (code == null ? "HTTP " + e.statusCode() : code) + " " + e.awsErrorDetails().errorMessage());
+                    + (code == null ? "HTTP " + e.statusCode() : code) + (message == null ? "" : " " + message));
         } catch (SdkClientException e) {
             throw new InvalidConfigurationException("Cannot reach the S3 service to " + access + " bucket " + bucket
                     + ": " + e.getMessage());

@@ -1,6 +1,6 @@
 package io.github.s3migration;
 
-import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -22,13 +22,12 @@ final class RunMetrics {
 
     /** Before Camel configures itself: its management server on the port, with metrics and health checks. */
     static void enableIfAsked(PropertiesComponent properties) {
-        Optional<String> port = properties.resolveProperty(PORT).map(String::trim).filter(value -> !value.isEmpty());
+        OptionalInt port = new Settings(properties).optionalInteger(PORT, 1, 65_535);
         if (port.isEmpty()) {
             return;
         }
-        new Settings(properties).integer(PORT, 0, 1, 65_535);
         properties.addOverrideProperty("camel.management.enabled", "true");
-        properties.addOverrideProperty("camel.management.port", port.get());
+        properties.addOverrideProperty("camel.management.port", Integer.toString(port.getAsInt()));
         properties.addOverrideProperty("camel.management.metricsEnabled", "true");
         properties.addOverrideProperty("camel.management.healthCheckEnabled", "true");
         properties.addOverrideProperty("camel.metrics.enabled", "true");

@@ -13,8 +13,8 @@ import software.amazon.awssdk.utils.AttributeMap;
 
 /**
  * The HTTP client under the S3 client ({@code migration.s3.http-client}). CRT, the AWS Common Runtime's native client,
- * is the default: run side by side with Apache, the job spent 20-46 % less CPU per row on it and the copies-only
- * benchmark client 8-31 % less per CopyObject (README, "Benchmark"). Apache is the pure-Java fallback for platforms
+ * is the default: run side by side with Apache, the job spent less CPU per row on it, and the copies-only benchmark
+ * client less per CopyObject (docs/benchmark/2026-12-02-http-clients.md). Apache is the pure-Java fallback for platforms
  * without the CRT's native library.
  */
 public enum S3HttpClient {

@@ -62,7 +62,7 @@ public final class S3RequestGate implements ExecutionInterceptor {
     @Override
     public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
         int status = context.httpResponse().statusCode();
-        if (status == 503 || status == 429) {
+        if (TransientS3Failures.isSlowDown(status)) {
             slowDowns.increment();
             // Jitter, so that the threads do not all come back in the same millisecond.
             long until = System.nanoTime() + pauseNanos + ThreadLocalRandom.current().nextLong(pauseNanos / 2 + 1);

@@ -19,12 +19,12 @@ public record S3RequestSettings(
     static S3RequestSettings from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
         return new S3RequestSettings(
-                S3HttpClient.named(settings.text("migration.s3.http-client", "crt")),
-                settings.integer("migration.max-requests-per-second", 0, 0, 1_000_000),
-                settings.integer("migration.slowdown-pause-ms", 200, 0, 60_000),
-                Duration.ofSeconds(settings.integer("migration.s3.timeout-seconds", 120, 1, 3_600)),
-                Duration.ofMillis(settings.integer("migration.s3.attempt-timeout-floor-ms", 2_000, 1, 86_400_000)),
-                settings.integer("migration.s3.attempt-timeout-p99-factor", 4, 1, 1_000));
+                S3HttpClient.named(settings.required("migration.s3.http-client")),
+                settings.integer("migration.max-requests-per-second", 0, 1_000_000),
+                settings.integer("migration.slowdown-pause-ms", 0, 60_000),
+                Duration.ofSeconds(settings.integer("migration.s3.timeout-seconds", 1, 3_600)),
+                Duration.ofMillis(settings.integer("migration.s3.attempt-timeout-floor-ms", 1, 86_400_000)),
+                settings.integer("migration.s3.attempt-timeout-p99-factor", 1, 1_000));
     }
 
     AttemptTimeouts attemptTimeouts() {

@@ -2,12 +2,17 @@ package io.github.s3migration;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.camel.spi.PropertiesComponent;
 
-/** Reads settings from Camel's properties and turns every bad value into a one-line {@link InvalidConfigurationException}. */
+/**
+ * Reads Camel's properties for the settings records and turns every bad value into a one-line
+ * {@link InvalidConfigurationException}. Defaults live in application.properties only: a key left empty that needs a
+ * value is refused.
+ */
 final class Settings {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
@@ -48,8 +53,9 @@ final class Settings {
         return properties.resolveProperty(key).map(String::trim).filter(value -> !value.isEmpty());
     }
 
-    String text(String key, String fallback) {
-        return optional(key).orElse(fallback);
+    /** The value, or empty: for the keys where empty means "none" (a log directory, an S3 endpoint). */
+    String text(String key) {
+        return optional(key).orElse("");
     }
 
     /** Names the environment variable too, since the prod profile reads each required value from one. */
@@ -58,8 +64,17 @@ final class Settings {
                 "Missing required setting " + key + " (environment variable " + environmentName(key) + ")"));
     }
 
-    int integer(String key, int fallback, int min, int max) {
-        String value = text(key, Integer.toString(fallback));
+    /** A whole number in range; every key has its default in application.properties. */
+    int integer(String key, int min, int max) {
+        return parseInteger(key, required(key), min, max);
+    }
+
+    /** A whole number in range, or empty where the job computes the value from others. */
+    OptionalInt optionalInteger(String key, int min, int max) {
+        return optional(key).map(value -> OptionalInt.of(parseInteger(key, value, min, max))).orElse(OptionalInt.empty());
+    }
+
+    private static int parseInteger(String key, String value, int min, int max) {
         int number;
         try {
             number = Integer.parseInt(value);
@@ -72,8 +87,8 @@ final class Settings {
         return number;
     }
 
-    double fraction(String key, double fallback) {
-        String value = text(key, Double.toString(fallback));
+    double fraction(String key) {
+        String value = required(key);
         try {
             double number = Double.parseDouble(value);
             if (number >= 0 && number <= 1) {
@@ -85,9 +100,8 @@ final class Settings {
         throw new InvalidConfigurationException(key + " must be a number from 0 to 1, not '" + value + "'");
     }
 
-    /** One of the allowed values; the first when the key is empty. */
     String choice(String key, List<String> allowed) {
-        String value = text(key, allowed.get(0));
+        String value = required(key);
         if (!allowed.contains(value)) {
             throw new InvalidConfigurationException(key + " must be one of " + String.join(", ", allowed) + ", not '"
                     + value + "'");
@@ -95,8 +109,8 @@ final class Settings {
         return value;
     }
 
-    boolean flag(String key, boolean fallback) {
-        String value = text(key, Boolean.toString(fallback));
+    boolean flag(String key) {
+        String value = required(key);
         if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
             throw new InvalidConfigurationException(key + " must be true or false, not '" + value + "'");
         }

@@ -31,10 +31,10 @@ final class StopSignal {
         }
     }
 
-    /** The exit code of a run stopped before its end: 128 + the signal's number, 130 if no signal was noted. */
-    static int interruptedExitCode() {
+    /** The exit code of a run stopped before its end: 143 after SIGTERM, else 130 (Ctrl-C, or no signal noted). */
+    static ExitCode interruptedExitCode() {
         Signal signal = received;
-        return signal == null ? MigrationRun.EXIT_INTERRUPTED : 128 + signal.getNumber();
+        return signal != null && signal.getName().equals("TERM") ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
     }
 
     static void exit(int code) {

@@ -26,10 +26,12 @@ public final class TargetListing {
 
     private final S3Client s3;
     private final MigrationSettings settings;
+    private final KeyMapping mapping;
 
     public TargetListing(S3Client s3, MigrationSettings settings) {
         this.s3 = s3;
         this.settings = settings;
+        this.mapping = settings.keyMapping();
     }
 
     /**
@@ -41,7 +43,7 @@ public final class TargetListing {
         List<String> keys = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
             try {
-                keys.add(settings.plan(row).targetKey());
+                keys.add(mapping.plan(row).targetKey());
             } catch (InvalidRowException | ClassCastException | NullPointerException e) {
                 // This row goes to a dead letter with its reason when it is migrated on its own.
             }

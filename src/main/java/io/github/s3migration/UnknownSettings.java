@@ -18,8 +18,6 @@ import org.apache.camel.spi.PropertiesComponent;
 final class UnknownSettings {
 
     private static final String[] PREFIXES = {"migration.", "prepare.", "check."};
-    /** Set by the job itself for the routes (quoted SQL names). */
-    private static final String INTERNAL_PREFIX = "migration.sql.";
 
     private UnknownSettings() {
     }
@@ -29,7 +27,7 @@ final class UnknownSettings {
         Set<String> given = new TreeSet<>(properties.loadProperties(UnknownSettings::ours).stringPropertyNames());
         System.getProperties().stringPropertyNames().stream().filter(UnknownSettings::ours).forEach(given::add);
         for (String key : given) {
-            if (!known.contains(key) && !key.startsWith(INTERNAL_PREFIX)) {
+            if (!known.contains(key)) {
                 String nearest = known.stream().min(Comparator.comparingInt(candidate -> distance(key, candidate)))
                         .orElseThrow();
                 throw new InvalidConfigurationException("Unknown setting " + key + " (did you mean " + nearest + "?)");

@@ -40,7 +40,7 @@ class ApplicationTest {
     void embeddedDefaultMigratesItsSampleDataAndPrintsTheStatusBeforeAndAfter() {
         int exitCode = run("migration.embedded.sample-rows", "300");
 
-        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(exitCode).isEqualTo(ExitCode.DONE.code());
         List<String> lines = lines();
         assertThat(lines).filteredOn(line -> line.equals("Current data status:")).hasSize(2);
         assertThat(lines).filteredOn(line -> line.endsWith("legacy entries in the database"))
@@ -53,8 +53,8 @@ class ApplicationTest {
     void modesThatMigrateNothingStopTheEmbeddedDatabaseWhenTheyEnd() {
         long databasesBefore = embeddedDatabaseProcesses();
 
-        assertThat(run("migration.mode", "status")).isEqualTo(MigrationRun.EXIT_DONE);
-        assertThat(run(Map.of("migration.mode", "prepare", "prepare.count", "200"))).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(run("migration.mode", "status")).isEqualTo(ExitCode.DONE.code());
+        assertThat(run(Map.of("migration.mode", "prepare", "prepare.count", "200"))).isEqualTo(ExitCode.DONE.code());
 
         assertThat(lines()).contains("Current data status:").anyMatch(line -> line.startsWith("Created ")
                 && line.contains(" rows with their objects in "));
@@ -78,7 +78,7 @@ class ApplicationTest {
             System.clearProperty("camel.main.profile");
         }
 
-        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(exitCode).isEqualTo(ExitCode.CANNOT_RUN.code());
         assertThat(lines()).contains("ERROR: Missing required setting migration.db.url (environment variable MIGRATION_DB_URL)");
     }
 
@@ -86,7 +86,7 @@ class ApplicationTest {
     void endpointsWithoutTheProdProfileAreRefusedRatherThanIgnored() {
         int exitCode = run("migration.db.url", "jdbc:postgresql://db.internal:5432/proddatabase");
 
-        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(exitCode).isEqualTo(ExitCode.CANNOT_RUN.code());
         assertThat(lines()).contains("ERROR: A database or S3 endpoint is set but migration.embedded=true:"
                 + " add -Dcamel.main.profile=prod (or -Dmigration.embedded=false)");
     }
@@ -95,7 +95,7 @@ class ApplicationTest {
     void batchSizeZeroIsRefused() {
         int exitCode = run("migration.batch-size", "0");
 
-        assertThat(exitCode).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(exitCode).isEqualTo(ExitCode.CANNOT_RUN.code());
         assertThat(lines()).contains("ERROR: migration.batch-size must be between 1 and 10000, not 0");
     }
 

@@ -100,7 +100,7 @@ abstract class MigrationScenarios {
         insertRows(unexpected, false);
         execute("INSERT INTO avatars (path) VALUES (NULL)");
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
 
         List<String> keys = keys();
         assertThat(keys.stream().filter(key -> key != null && key.startsWith("image/"))).isEmpty();
@@ -115,12 +115,12 @@ abstract class MigrationScenarios {
     @Test
     void reRunAfterCompletionCopiesNothing() throws Exception {
         dataset().create(200, 0.5, 1024, 8192, 11);
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
         List<String> afterFirstRun = keys();
         // Any copy attempted now would fail and be dead-lettered.
         emptyOrCreate(LEGACY_BUCKET);
 
-        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).isEqualTo(afterFirstRun);
         assertThat(deadLetters()).isEmpty();
@@ -130,7 +130,7 @@ abstract class MigrationScenarios {
     void existenceCheckKeepsObjectsAlreadyAtTheTarget() throws Exception {
         givenObjectAlreadyCopied();
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
         assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("copied earlier");
@@ -149,7 +149,7 @@ abstract class MigrationScenarios {
         dataset().uploadObjects(
                 IntStream.rangeClosed(1, 1_100).mapToObj(i -> "avatar/m-" + i + ".png").toList(), 3);
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).containsExactly("avatar/a.png", "avatar/z.png");
         assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
@@ -162,7 +162,7 @@ abstract class MigrationScenarios {
         insertRows(numberedKeys("image/", 300), false);
         dataset().uploadObjects(numberedKeys("avatar/", 300), 3);
 
-        assertThat(migrate("migration.batch-size", "300")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.batch-size", "300")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).isEqualTo(numberedKeys("avatar/", 300));
         assertThat(deadLetters()).isEmpty();
@@ -174,7 +174,7 @@ abstract class MigrationScenarios {
     void withoutExistenceCheckEveryObjectIsCopied() throws Exception {
         givenObjectAlreadyCopied();
 
-        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
         assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
@@ -187,7 +187,7 @@ abstract class MigrationScenarios {
         insertRows(legacy, true);
         s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-7.png"));
 
-        assertThat(migrate("migration.s3.http-client", httpClient)).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate("migration.s3.http-client", httpClient)).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
 
         List<JsonNode> deadLetters = deadLetters();
         assertThat(deadLetters).hasSize(1);
@@ -211,7 +211,7 @@ abstract class MigrationScenarios {
             int exitCode = migrate("migration.s3.endpoint", proxy.endpoint(), "migration.s3.http-client", httpClient,
                     "migration.retry.initial-delay-ms", "10", "migration.slowdown-pause-ms", "20");
 
-            assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
+            assertThat(exitCode).isEqualTo(ExitCode.DONE.code());
             assertThat(proxy.slowDownsAnswered()).isGreaterThan(10);
             assertThat(proxy.connectionsReset()).isGreaterThan(5);
         }
@@ -228,7 +228,7 @@ abstract class MigrationScenarios {
         int firstRun = migrate("migration.batch-size", "10", "migration.retry.max-redeliveries", "1",
                 "migration.retry.initial-delay-ms", "10");
 
-        assertThat(firstRun).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(firstRun).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
         assertThat(deadLetters()).singleElement().satisfies(letter -> {
             assertThat(letter.get("rowId").asLong()).isEqualTo(15);
             assertThat(letter.get("errorMessage").asText()).contains("row 15 is locked");
@@ -236,7 +236,7 @@ abstract class MigrationScenarios {
         assertThat(keys()).filteredOn(key -> key.startsWith("image/")).containsExactly("image/avatar-15.png");
 
         execute("DROP TRIGGER refuse_row_15 ON avatars");
-        assertThat(migrate("migration.batch-size", "10")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.batch-size", "10")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
         assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(keys());
@@ -252,7 +252,7 @@ abstract class MigrationScenarios {
         execute("ALTER TABLE avatars ALTER COLUMN path TYPE varchar(20)");
 
         long start = System.nanoTime();
-        assertThat(migrate("migration.batch-size", "10")).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate("migration.batch-size", "10")).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
 
         // Permanent (SQLState 22001): not retried for the 120 s a transient failure is.
         assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(60));
@@ -271,7 +271,7 @@ abstract class MigrationScenarios {
         assertThat(odd.get(6).getBytes(StandardCharsets.UTF_8)).hasSize(1_000);
         insertRows(odd, true);
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
 
         List<String> expected = odd.stream().map(key -> "avatar/" + key.substring("image/".length())).toList();
         assertThat(keys()).containsExactlyElementsOf(expected);
@@ -283,7 +283,7 @@ abstract class MigrationScenarios {
         insertRows(List.of("image/a.png", "image/"), false);
         insertObject(LEGACY_BUCKET, "image/a.png", "a");
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
 
         assertThat(keys()).containsExactly("avatar/a.png", "image/");
         assertThat(deadLetters()).singleElement().satisfies(letter -> {
@@ -296,7 +296,7 @@ abstract class MigrationScenarios {
     void invalidTableNameIsRefusedBeforeAnyWrite() throws Exception {
         insertRows(numberedKeys("image/", 5), true);
 
-        assertThat(migrate("migration.table", "avatars; DROP TABLE avatars")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(migrate("migration.table", "avatars; DROP TABLE avatars")).isEqualTo(ExitCode.CANNOT_RUN.code());
 
         assertThat(keys()).allMatch(key -> key.startsWith("image/"));
         assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
@@ -306,7 +306,7 @@ abstract class MigrationScenarios {
     void unknownTargetBucketIsRefusedBeforeAnyWrite() throws Exception {
         insertRows(numberedKeys("image/", 5), true);
 
-        assertThat(migrate("migration.target.bucket", "no-such-bucket")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(migrate("migration.target.bucket", "no-such-bucket")).isEqualTo(ExitCode.CANNOT_RUN.code());
 
         assertThat(keys()).allMatch(key -> key.startsWith("image/"));
     }
@@ -315,7 +315,7 @@ abstract class MigrationScenarios {
     void wrongS3CredentialsAreRefusedBeforeAnyWrite() throws Exception {
         insertRows(numberedKeys("image/", 5), true);
 
-        assertThat(migrate("migration.s3.secret-key", "not-the-secret")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(migrate("migration.s3.secret-key", "not-the-secret")).isEqualTo(ExitCode.CANNOT_RUN.code());
 
         assertThat(keys()).allMatch(key -> key.startsWith("image/"));
         assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
@@ -326,7 +326,7 @@ abstract class MigrationScenarios {
         insertRows(numberedKeys("image/", 30), true);
         List<String> before = keys();
 
-        assertThat(migrate("migration.dry-run", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.dry-run", "true")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).isEqualTo(before);
         assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
@@ -338,7 +338,7 @@ abstract class MigrationScenarios {
     void withoutTerminalOrAssumeYesTheJobRefusesBeforeAnyWrite() throws Exception {
         insertRows(numberedKeys("image/", 5), true);
 
-        assertThat(migrate("migration.assume-yes", "false")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(migrate("migration.assume-yes", "false")).isEqualTo(ExitCode.CANNOT_RUN.code());
 
         assertThat(keys()).allMatch(key -> key.startsWith("image/"));
         assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
@@ -350,7 +350,7 @@ abstract class MigrationScenarios {
 
         Terminal session = migrateInTerminal("yes\nyes\n");
 
-        assertThat(session.exitCode()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(session.exitCode()).isEqualTo(ExitCode.DONE.code());
         assertThat(session.output()).contains("Are you sure you want to continue? (yes/no)",
                 "Are you sure you want to perform the migration over this data status? (yes/no)", "Migration finished");
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
@@ -362,7 +362,7 @@ abstract class MigrationScenarios {
 
         Terminal session = migrateInTerminal("yes\nno\n");
 
-        assertThat(session.exitCode()).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(session.exitCode()).isEqualTo(ExitCode.CANNOT_RUN.code());
         assertThat(session.output()).contains("Not confirmed");
         assertThat(keys()).allMatch(key -> key.startsWith("image/"));
         assertThat(objectKeys(PRODUCTION_BUCKET)).isEmpty();
@@ -373,7 +373,7 @@ abstract class MigrationScenarios {
         insertRows(numberedKeys("image/", 5), true);
 
         try (FaultInjectingProxy readOnly = FaultInjectingProxy.readOnly(connection().s3Endpoint())) {
-            assertThat(migrate("migration.s3.endpoint", readOnly.endpoint())).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(migrate("migration.s3.endpoint", readOnly.endpoint())).isEqualTo(ExitCode.CANNOT_RUN.code());
         }
 
         assertThat(logLines()).anyMatch(line -> line.contains("ERROR: Cannot write bucket sketch-production-s3"));
@@ -386,7 +386,7 @@ abstract class MigrationScenarios {
         insertRows(numberedKeys("image/", 300), true);
 
         assertThat(migrate("migration.progress-interval-ms", "50", "migration.parallelism", "4",
-                "migration.batch-size", "20", "migration.verbose", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+                "migration.batch-size", "20", "migration.verbose", "true")).isEqualTo(ExitCode.DONE.code());
 
         List<String> log = logLines();
         assertThat(log).allMatch(line -> line.matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} .*"));
@@ -407,13 +407,13 @@ abstract class MigrationScenarios {
     void replayMigratesADeadLetteredRowOnceItsCauseIsFixed() throws Exception {
         insertRows(numberedKeys("image/", 10), true);
         s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
 
-        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
         assertThat(deadLetters()).singleElement().satisfies(letter -> assertThat(letter.get("attempts").asInt()).isEqualTo(2));
 
         insertObject(LEGACY_BUCKET, "image/avatar-3.png", "restored");
-        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
         assertThat(content(PRODUCTION_BUCKET, "avatar/avatar-3.png")).isEqualTo("restored");
@@ -423,12 +423,12 @@ abstract class MigrationScenarios {
     @Test
     void verifyReportsARowWhoseObjectWasDeleted() throws Exception {
         insertRows(numberedKeys("image/", 20), true);
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
-        assertThat(migrate("migration.mode", "verify")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+        assertThat(migrate("migration.mode", "verify")).isEqualTo(ExitCode.DONE.code());
 
         s3.deleteObject(b -> b.bucket(PRODUCTION_BUCKET).key("avatar/avatar-12.png"));
 
-        assertThat(migrate("migration.mode", "verify")).isEqualTo(MigrationRun.EXIT_PROBLEMS_FOUND);
+        assertThat(migrate("migration.mode", "verify")).isEqualTo(ExitCode.PROBLEMS_FOUND.code());
         assertThat(logLines()).anyMatch(line -> line.endsWith(
                 "* missing: row 12 points at sketch-production-s3/avatar/avatar-12.png"));
     }
@@ -439,7 +439,7 @@ abstract class MigrationScenarios {
         dataset().uploadObjects(IntStream.rangeClosed(1, 2_500).mapToObj(i -> "avatar/old-" + i + ".png").toList(), 5);
 
         assertThat(migrate("migration.mode", "prepare", "prepare.count", "500", "prepare.legacy-share", "0.3",
-                "prepare.allow-destroy", "true")).isEqualTo(MigrationRun.EXIT_DONE);
+                "prepare.allow-destroy", "true")).isEqualTo(ExitCode.DONE.code());
 
         List<String> keys = keys();
         assertThat(keys).hasSize(500);
@@ -455,7 +455,7 @@ abstract class MigrationScenarios {
     void prepareOutsideTheEmbeddedDefaultNeedsAllowDestroy() throws Exception {
         insertRows(numberedKeys("image/", 5), true);
 
-        assertThat(migrate("migration.mode", "prepare", "prepare.count", "10")).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+        assertThat(migrate("migration.mode", "prepare", "prepare.count", "10")).isEqualTo(ExitCode.CANNOT_RUN.code());
 
         assertThat(keys()).hasSize(5);
         assertThat(objectKeys(LEGACY_BUCKET)).hasSize(5);
@@ -464,7 +464,7 @@ abstract class MigrationScenarios {
     @Test
     void integrationCheckFindsNoProblem() throws Exception {
         assertThat(migrate("migration.mode", "check", "check.count", "400", "prepare.allow-destroy", "true",
-                "migration.batch-size", "30", "migration.parallelism", "5")).isEqualTo(MigrationRun.EXIT_DONE);
+                "migration.batch-size", "30", "migration.parallelism", "5")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(logLines()).anyMatch(line -> line.endsWith("No problems detected!"));
         assertThat(keys()).hasSize(400).allMatch(key -> key.startsWith("avatar/"));
@@ -482,7 +482,7 @@ abstract class MigrationScenarios {
 
             System.out.printf("Random S3 faults: %d SlowDown answers, %d connections reset, %d requests hung%n",
                     proxy.slowDownsAnswered(), proxy.connectionsReset(), proxy.requestsHung());
-            assertThat(exitCode).isEqualTo(MigrationRun.EXIT_DONE);
+            assertThat(exitCode).isEqualTo(ExitCode.DONE.code());
             assertThat(proxy.slowDownsAnswered()).isGreaterThan(1_000);
             assertThat(proxy.connectionsReset()).isGreaterThan(200);
             assertThat(proxy.requestsHung()).isGreaterThan(100);
@@ -499,7 +499,7 @@ abstract class MigrationScenarios {
         List<Long> arrivals;
         try (FaultInjectingProxy counting = FaultInjectingProxy.tooManyRequestsAt(connection().s3Endpoint(), -1)) {
             assertThat(migrate("migration.s3.endpoint", counting.endpoint(), "migration.max-requests-per-second", "50",
-                    "migration.parallelism", "16", "migration.skip-existing", "false")).isEqualTo(MigrationRun.EXIT_DONE);
+                    "migration.parallelism", "16", "migration.skip-existing", "false")).isEqualTo(ExitCode.DONE.code());
             arrivals = counting.allRequestArrivals();
         }
 
@@ -543,7 +543,7 @@ abstract class MigrationScenarios {
                     .containsExactlyInAnyOrder("image/avatar-50.png", "image/avatar-250.png", "image/avatar-450.png");
             assertThat(heldFor).as("every other row was updated while the three copies were held")
                     .isLessThan(TimeUnit.MILLISECONDS.toNanos(holdMillis));
-            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(MigrationRun.EXIT_DONE);
+            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(ExitCode.DONE.code());
             job.shutdown();
         }
         assertEveryRowMigratedWithoutDeadLetters(600);
@@ -557,7 +557,7 @@ abstract class MigrationScenarios {
         try (FaultInjectingProxy proxy = FaultInjectingProxy.holdFirstRequestContaining(connection().s3Endpoint(),
                 List.of("/avatar-7.png", "/avatar-150.png"), 60_000)) {
             assertThat(migrate("migration.s3.endpoint", proxy.endpoint(), "migration.s3.attempt-timeout-floor-ms", "500"))
-                    .isEqualTo(MigrationRun.EXIT_DONE);
+                    .isEqualTo(ExitCode.DONE.code());
         }
 
         // The requests hang for 60 s and the whole-request limit is 120 s.
@@ -577,7 +577,7 @@ abstract class MigrationScenarios {
         try (FaultInjectingProxy counting = FaultInjectingProxy.tooManyRequestsAt(connection().s3Endpoint(), -1)) {
             for (String limit : List.of("1000000", "100", "0")) {
                 assertThat(migrate("migration.s3.endpoint", counting.endpoint(), "migration.mode", "status",
-                        "migration.status.max-listed-objects", limit)).isEqualTo(MigrationRun.EXIT_DONE);
+                        "migration.status.max-listed-objects", limit)).isEqualTo(ExitCode.DONE.code());
             }
             requests = counting.requestLines();
         }
@@ -599,7 +599,7 @@ abstract class MigrationScenarios {
 
         try (FaultInjectingProxy proxy = FaultInjectingProxy.tooManyRequestsAt(connection().s3Endpoint(), 30)) {
             assertThat(migrate("migration.s3.endpoint", proxy.endpoint(), "migration.parallelism", "8",
-                    "migration.slowdown-pause-ms", "1500")).isEqualTo(MigrationRun.EXIT_DONE);
+                    "migration.slowdown-pause-ms", "1500")).isEqualTo(ExitCode.DONE.code());
             long fault = proxy.lastFaultNanos();
             // Requests already past the gate may still arrive just after the 429; none may start during the pause.
             long duringPause = proxy.objectRequestArrivals().stream()
@@ -655,14 +655,14 @@ abstract class MigrationScenarios {
             exitCode = run.get(5, TimeUnit.MINUTES);
             job.shutdown();
         }
-        int reRun = exitCode == MigrationRun.EXIT_DONE ? exitCode : migrate();
+        int reRun = exitCode == ExitCode.DONE.code() ? exitCode : migrate();
         running.set(false);
         checker.join();
 
         System.out.printf("Database outage: first run exited %d, re-run %s, %d consistency checks%n", exitCode,
-                exitCode == MigrationRun.EXIT_DONE ? "not needed" : "exited " + reRun, checks.get());
-        assertThat(exitCode).isIn(MigrationRun.EXIT_DONE, MigrationRun.EXIT_CANNOT_RUN);
-        assertThat(reRun).isEqualTo(MigrationRun.EXIT_DONE);
+                exitCode == ExitCode.DONE.code() ? "not needed" : "exited " + reRun, checks.get());
+        assertThat(exitCode).isIn(ExitCode.DONE.code(), ExitCode.CANNOT_RUN.code());
+        assertThat(reRun).isEqualTo(ExitCode.DONE.code());
         assertThat(violations).isEmpty();
         assertThat(checks.get()).isGreaterThan(10);
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
@@ -681,7 +681,7 @@ abstract class MigrationScenarios {
             await().atMost(Duration.ofMinutes(1)).until(() -> keys().stream().filter(key -> key.startsWith("avatar/")).count() >= 100);
             new ProcessBuilder("kill", "-INT", Long.toString(job.pid())).start().waitFor();
             assertThat(job.waitFor(1, TimeUnit.MINUTES)).isTrue();
-            assertThat(job.exitValue()).isEqualTo(MigrationRun.EXIT_INTERRUPTED);
+            assertThat(job.exitValue()).isEqualTo(ExitCode.INTERRUPTED.code());
         }
 
         List<String> console = Files.readAllLines(output);
@@ -691,7 +691,7 @@ abstract class MigrationScenarios {
         assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(production);
         assertThat(console).anyMatch(line -> line.startsWith("Migration stopped after")
                 && line.contains(" " + production.size() + " rows updated"));
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
     }
 
@@ -713,7 +713,7 @@ abstract class MigrationScenarios {
         }
         System.out.println("kill -9: rows migrated when each kill struck: " + migratedAtEachKill);
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
 
         List<String> expected = legacy.stream().map(key -> "avatar/" + key.substring("image/".length())).toList();
         assertThat(keys()).containsExactlyElementsOf(expected);
@@ -730,7 +730,7 @@ abstract class MigrationScenarios {
         s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-9.png"));
 
         try (FaultInjectingProxy denied = FaultInjectingProxy.denyKeysContaining(connection().s3Endpoint(), "/secret/")) {
-            assertThat(migrate("migration.s3.endpoint", denied.endpoint())).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+            assertThat(migrate("migration.s3.endpoint", denied.endpoint())).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
         }
 
         assertThat(deadLetters()).extracting(letter -> letter.get("sourceKey").asText() + " " + letter.get("errorType").asText())
@@ -739,8 +739,8 @@ abstract class MigrationScenarios {
         assertThat(deadLetters()).allMatch(letter -> letter.get("errorMessage").asText().length() > 10);
         assertThat(keys()).filteredOn(key -> key.startsWith("image/")).hasSize(4);
         assertThat(migrate("migration.mode", "dead-letters", "migration.verbose", "true"))
-                .isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
-        assertThat(migrate("migration.mode", "status")).isEqualTo(MigrationRun.EXIT_DONE);
+                .isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+        assertThat(migrate("migration.mode", "status")).isEqualTo(ExitCode.DONE.code());
         assertThat(logLines())
                 .anyMatch(line -> line.contains("* 2 x NoSuchKey, for example image/avatar-"))
                 .anyMatch(line -> line.contains("* 2 x AccessDenied, for example image/secret/"))
@@ -749,7 +749,7 @@ abstract class MigrationScenarios {
 
         insertObject(LEGACY_BUCKET, "image/avatar-4.png", "restored 4");
         insertObject(LEGACY_BUCKET, "image/avatar-9.png", "restored 9");
-        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
         assertThat(deadLetters()).isEmpty();
@@ -767,7 +767,7 @@ abstract class MigrationScenarios {
             insertObject(LEGACY_BUCKET, key, key);
         }
 
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
 
         assertThat(deadLetters()).extracting(letter -> letter.get("rowId").asLong() + " " + letter.get("errorType").asText())
                 .containsExactlyInAnyOrder("1 InvalidRowException", "9 InvalidRowException");
@@ -787,7 +787,7 @@ abstract class MigrationScenarios {
             await().atMost(Duration.ofSeconds(30)).until(() -> objectKeys(PRODUCTION_BUCKET).contains("avatar/avatar-4.png"));
             execute("UPDATE avatars SET path = 'image/changed-by-someone.png' WHERE id = 5");
             // The changed row is still legacy: the job cannot say it is done.
-            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
             job.shutdown();
         }
 
@@ -820,7 +820,7 @@ abstract class MigrationScenarios {
         insertRows(numberedKeys("image/", 5), true);
 
         try (ConsoleCapture console = new ConsoleCapture()) {
-            assertThat(migrate(key, value)).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(migrate(key, value)).isEqualTo(ExitCode.CANNOT_RUN.code());
             assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
                     .satisfies(line -> assertThat(line).contains(message));
         }
@@ -838,9 +838,9 @@ abstract class MigrationScenarios {
         List<String> output;
         try (ConsoleCapture console = new ConsoleCapture()) {
             assertThat(migrate("migration.db.password", dbPassword, "migration.verbose", "true"))
-                    .isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+                    .isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
             assertThat(migrate("migration.db.password", dbPassword, "migration.s3.secret-key", wrongSecret))
-                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+                    .isEqualTo(ExitCode.CANNOT_RUN.code());
             output = console.lines();
         }
 
@@ -865,7 +865,7 @@ abstract class MigrationScenarios {
         try (ConsoleCapture console = new ConsoleCapture()) {
             assertThat(migrate("migration.db.url", url, "migration.db.user", "reader", "migration.db.password",
                     "reader-password-1"))
-                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+                    .isEqualTo(ExitCode.CANNOT_RUN.code());
             assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
                     .satisfies(line -> assertThat(line).contains("may not UPDATE column path of table avatars"));
         }
@@ -882,7 +882,7 @@ abstract class MigrationScenarios {
             lock.execute("SELECT * FROM avatars WHERE id = 7 FOR UPDATE");
             long start = System.nanoTime();
             assertThat(migrate("migration.db.lock-timeout-ms", "300", "migration.retry.max-total-seconds", "2",
-                    "migration.retry.initial-delay-ms", "50")).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+                    "migration.retry.initial-delay-ms", "50")).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
             // The lock is held for as long as the test runs: the run ends by itself all the same.
             assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(60));
             holder.rollback();
@@ -906,7 +906,7 @@ abstract class MigrationScenarios {
             await().atMost(Duration.ofMinutes(1)).until(() -> keys().stream()
                     .filter(key -> key.startsWith("avatar/")).count() >= 40);
             execute("ALTER TABLE avatars RENAME COLUMN path TO renamed_path");
-            assertThat(run.get(2, TimeUnit.MINUTES)).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+            assertThat(run.get(2, TimeUnit.MINUTES)).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
             job.shutdown();
         }
 
@@ -922,7 +922,7 @@ abstract class MigrationScenarios {
         insertRows(numberedKeys("image/", 30), true);
         execute("ALTER TABLE avatars RENAME COLUMN id TO \"order\"");
         try {
-            assertThat(migrate("migration.id-column", "order")).isEqualTo(MigrationRun.EXIT_DONE);
+            assertThat(migrate("migration.id-column", "order")).isEqualTo(ExitCode.DONE.code());
         } finally {
             execute("ALTER TABLE avatars RENAME COLUMN \"order\" TO id");
         }
@@ -935,7 +935,7 @@ abstract class MigrationScenarios {
         execute("ALTER TABLE avatars DROP CONSTRAINT avatars_pkey");
 
         try (ConsoleCapture console = new ConsoleCapture()) {
-            assertThat(migrate()).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(migrate()).isEqualTo(ExitCode.CANNOT_RUN.code());
             assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
                     .satisfies(line -> assertThat(line).contains("must be NOT NULL with a unique index"));
         }
@@ -949,7 +949,7 @@ abstract class MigrationScenarios {
         for (String mode : List.of("status", "verify")) {
             try (FaultInjectingProxy proxy = FaultInjectingProxy.slowDownAtListing(connection().s3Endpoint(), 3)) {
                 assertThat(migrate("migration.s3.endpoint", proxy.endpoint(), "migration.mode", mode))
-                        .isEqualTo(MigrationRun.EXIT_DONE);
+                        .isEqualTo(ExitCode.DONE.code());
                 assertThat(proxy.slowDownsAnswered()).isEqualTo(1);
             }
         }
@@ -963,13 +963,13 @@ abstract class MigrationScenarios {
     void aStaleDeadLetterIsReportedAndReplayRemovesIt() throws Exception {
         insertRows(numberedKeys("image/", 10), true);
         s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
-        assertThat(migrate()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
         // Fixed by hand: the row no longer needs its letter.
         execute("UPDATE avatars SET path = 'avatar/fixed-by-hand.png' WHERE id = 3");
 
-        assertThat(migrate("migration.mode", "dead-letters")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.mode", "dead-letters")).isEqualTo(ExitCode.DONE.code());
         assertThat(deadLetters()).hasSize(1);
-        assertThat(migrate("migration.mode", "replay")).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.DONE.code());
 
         assertThat(deadLetters()).isEmpty();
         assertThat(logLines())
@@ -985,7 +985,7 @@ abstract class MigrationScenarios {
 
         try (ConsoleCapture console = new ConsoleCapture()) {
             assertThat(migrate("migration.dead-letter-dir", notADirectory.toString()))
-                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+                    .isEqualTo(ExitCode.CANNOT_RUN.code());
             assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
                     .satisfies(line -> assertThat(line).contains("Cannot write dead letters under"));
         }
@@ -1012,7 +1012,7 @@ abstract class MigrationScenarios {
                 MigrationApplication.class.getName())).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         assertThat(job.waitFor(5, TimeUnit.MINUTES)).isTrue();
 
-        assertThat(job.exitValue()).as(String.join("\n", Files.readAllLines(output))).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(job.exitValue()).as(String.join("\n", Files.readAllLines(output))).isEqualTo(ExitCode.DONE.code());
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
         try (Stream<Path> left = Files.list(directory)) {
             assertThat(left).isEmpty();
@@ -1064,10 +1064,10 @@ abstract class MigrationScenarios {
             root.setLevel(Level.DEBUG);
             // The driver cannot parse this URL, and says so through java.util.logging.
             assertThat(migrate("migration.db.url", "jdbc:postgresql://127.0.0.1:notaport/db?password=" + urlPassword))
-                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+                    .isEqualTo(ExitCode.CANNOT_RUN.code());
             assertThat(migrate("migration.db.url", "jdbc:postgresql://someone:" + userInfoPassword + "@127.0.0.1:9/db"))
-                    .isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
-            assertThat(migrate("migration.s3.secret-key", oddSecret)).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+                    .isEqualTo(ExitCode.CANNOT_RUN.code());
+            assertThat(migrate("migration.s3.secret-key", oddSecret)).isEqualTo(ExitCode.CANNOT_RUN.code());
             output = console.lines();
         } finally {
             root.setLevel(level);
@@ -1099,9 +1099,9 @@ abstract class MigrationScenarios {
             requests = slow.requestLines();
         }
 
-        assertThat(exits).containsExactlyInAnyOrder(MigrationRun.EXIT_DONE, MigrationRun.EXIT_LOCKED);
-        List<String> winner = consoles.get(exits.indexOf(MigrationRun.EXIT_DONE));
-        List<String> refused = consoles.get(exits.indexOf(MigrationRun.EXIT_LOCKED));
+        assertThat(exits).containsExactlyInAnyOrder(ExitCode.DONE.code(), ExitCode.LOCKED.code());
+        List<String> winner = consoles.get(exits.indexOf(ExitCode.DONE.code()));
+        List<String> refused = consoles.get(exits.indexOf(ExitCode.LOCKED.code()));
         String runId = winner.stream().filter(line -> line.startsWith("Migrating legacy data (run ")).findFirst()
                 .orElseThrow().replaceAll(".*\\(run ([^,]+),.*", "$1");
         assertThat(refused).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
@@ -1127,9 +1127,9 @@ abstract class MigrationScenarios {
                     .contains("The database came back: the run lock is held again"));
             Process second = startJob("second.txt", job);
             assertThat(second.waitFor(1, TimeUnit.MINUTES)).isTrue();
-            assertThat(second.exitValue()).isEqualTo(MigrationRun.EXIT_LOCKED);
+            assertThat(second.exitValue()).isEqualTo(ExitCode.LOCKED.code());
             assertThat(first.waitFor(3, TimeUnit.MINUTES)).isTrue();
-            assertThat(first.exitValue()).isEqualTo(MigrationRun.EXIT_DONE);
+            assertThat(first.exitValue()).isEqualTo(ExitCode.DONE.code());
         }
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
     }
@@ -1162,7 +1162,7 @@ abstract class MigrationScenarios {
             }
         }
 
-        assertThat(job.exitValue()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(job.exitValue()).isEqualTo(ExitCode.DONE.code());
         assertThat(healthy).isTrue();
         assertThat(scrapes).anyMatch(scrape -> {
             double updated = meter(scrape, "migration_rows_updated_total");
@@ -1194,7 +1194,7 @@ abstract class MigrationScenarios {
         Process job = startJob("console.txt", settings("migration.log-format", "json", "migration.log-dir", ""));
         assertThat(job.waitFor(2, TimeUnit.MINUTES)).isTrue();
 
-        assertThat(job.exitValue()).as(Files.readString(logDir.resolve("console.txt"))).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(job.exitValue()).as(Files.readString(logDir.resolve("console.txt"))).isEqualTo(ExitCode.DONE.code());
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> lines = new ArrayList<>();
         for (String line : Files.readAllLines(logDir.resolve("console.txt"))) {

@@ -1,0 +1,50 @@
+package io.github.s3migration;
+
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * What the job's modes work with, built once by {@link MigrationConfiguration} and handed to each mode whole.
+ *
+ * @param lock     absent with migration.lock=false
+ * @param embedded the embedded servers' object writer (quicker than S3 for the sample data); absent in production
+ */
+record JobBeans(JobOptions options, MigrationSettings settings, ConnectionSettings connection, DataSource dataSource,
+        S3Client s3, MigrationRun run, ProgressReport report, DeadLetters deadLetters, RunLogFile logFile, Optional<RunLock> lock,
+        S3RequestGate gate, AttemptTimeouts attemptTimeouts, Optional<SampleDataset.ObjectWriter> embedded) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobBeans.class);
+
+    /**
+     * Measures and prints the data status.
+     *
+     * @param rowsOnly no object counts: a stop must be quick
+     */
+    DataStatus printStatus(boolean rowsOnly) {
+        try {
+            DataStatus status = DataStatus.measure(dataSource, s3, settings, options.statusMaxListedObjects(), rowsOnly);
+            status.lines().forEach(LOG::info);
+            return status;
+        } catch (Exception e) {
+            throw new InvalidConfigurationException("Cannot measure the data status: " + MigrationApplication.describe(e));
+        }
+    }
+
+    /** The rows that point at a missing target object, listed; their count. */
+    long verify() throws Exception {
+        return new Verification(dataSource, s3, settings, options.verbose()).run();
+    }
+
+    LegacyRowIds legacyRowIds() {
+        return new LegacyRowIds(dataSource, settings);
+    }
+
+    void announceLogFile() {
+        logFile.path().ifPresent(path -> LOG.info("The log file for this run is {}", path));
+    }
+}
