@@ -5,35 +5,34 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What an operator sees from the application itself: the embedded default, and refusals before anything runs. */
+/**
+ * What an operator sees from the application itself: the embedded default, and refusals before anything runs. The
+ * refusals start no server and run no job: they are in the fast tier.
+ */
 class ApplicationTest {
 
     @TempDir
     Path deadLetterDir;
     @TempDir
     Path logDir;
-    private final ListAppender<ILoggingEvent> console = new ListAppender<>();
+    private ConsoleCapture console;
 
     @BeforeEach
     void captureConsole() {
-        console.start();
-        ((Logger) LoggerFactory.getLogger("io.github.s3migration")).addAppender(console);
+        console = new ConsoleCapture();
     }
 
     @AfterEach
     void releaseConsole() {
-        ((Logger) LoggerFactory.getLogger("io.github.s3migration")).detachAppender(console);
+        console.close();
     }
 
     @Test
@@ -68,6 +67,7 @@ class ApplicationTest {
     }
 
     @Test
+    @Tag("fast")
     void prodProfileNamesTheMissingEnvironmentVariable() {
         // As an operator selects it: -Dcamel.main.profile=prod
         System.setProperty("camel.main.profile", "prod");
@@ -83,6 +83,7 @@ class ApplicationTest {
     }
 
     @Test
+    @Tag("fast")
     void endpointsWithoutTheProdProfileAreRefusedRatherThanIgnored() {
         int exitCode = run("migration.db.url", "jdbc:postgresql://db.internal:5432/proddatabase");
 
@@ -92,6 +93,7 @@ class ApplicationTest {
     }
 
     @Test
+    @Tag("fast")
     void batchSizeZeroIsRefused() {
         int exitCode = run("migration.batch-size", "0");
 
@@ -111,6 +113,6 @@ class ApplicationTest {
     }
 
     private List<String> lines() {
-        return console.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        return console.lines();
     }
 }

@@ -2,10 +2,12 @@ package io.github.s3migration;
 
 import java.time.Duration;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
 class AttemptTimeoutsTest {
 
     private final AttemptTimeouts timeouts = new AttemptTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(120), 4);

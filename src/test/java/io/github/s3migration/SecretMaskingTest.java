@@ -1,10 +1,11 @@
 package io.github.s3migration;
 
-import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
 class SecretMaskingTest {
 
     @Test
@@ -26,19 +27,5 @@ class SecretMaskingTest {
 
         assertThat(SecretMasking.mask("signature for registered-secret-8d1f did not match; abc"))
                 .isEqualTo("signature for **** did not match; abc");
-    }
-
-    @Test
-    void secretsAreReadVerbatimAndAnEnvironmentPlaceholderIsFollowed() throws Exception {
-        try (DefaultCamelContext context = new DefaultCamelContext()) {
-            context.getPropertiesComponent().addOverrideProperty("migration.db.password", " pa{{ss}} word ");
-            context.getPropertiesComponent().addOverrideProperty("migration.s3.secret-key", "{{env:PATH:}}");
-            Settings settings = new Settings(context.getPropertiesComponent());
-
-            assertThat(settings.secret("migration.db.password")).isEqualTo(" pa{{ss}} word ");
-            assertThat(settings.secret("migration.s3.secret-key")).isEqualTo(System.getenv("PATH"));
-            assertThat(settings.secret("migration.unset")).isEmpty();
-            assertThat(SecretMasking.mask("was pa{{ss}} word .")).isEqualTo("was****.");
-        }
     }
 }
