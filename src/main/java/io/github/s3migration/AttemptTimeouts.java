@@ -7,8 +7,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.SdkRequest;
@@ -27,12 +25,9 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
  * ({@code migration.s3.timeout-seconds}). A request that sets its own limit keeps it: the copy that follows an attempt
  * cut off this way asks for the whole-request limit, so a legitimately long copy (a large object) still completes.
  *
- * <p>As a Camel processor (the error handler's onExceptionOccurred) it marks the exchange whose attempt was cut off.
+ * {@link FailedAttempt} marks the exchange whose attempt was cut off.
  */
-public final class AttemptTimeouts implements ExecutionInterceptor, Processor {
-
-    /** Exchange property: an S3 attempt of this exchange was cut off by its adaptive limit. */
-    public static final String ATTEMPT_CUT_OFF = "migrationAttemptCutOff";
+public final class AttemptTimeouts implements ExecutionInterceptor {
 
     private static final ExecutionAttribute<Long> SENT_AT = new ExecutionAttribute<>("migrationAttemptSentAt");
     /**
@@ -103,13 +98,6 @@ public final class AttemptTimeouts implements ExecutionInterceptor, Processor {
     public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
         if (context.exception() instanceof ApiCallAttemptTimeoutException) {
             cutOff.increment();
-        }
-    }
-
-    @Override
-    public void process(Exchange exchange) {
-        if (exchange.getProperty(Exchange.EXCEPTION_CAUGHT) instanceof ApiCallAttemptTimeoutException) {
-            exchange.setProperty(ATTEMPT_CUT_OFF, true);
         }
     }
 

@@ -32,7 +32,7 @@ public final class CopyRequest implements Processor {
                 .destinationBucket(settings.targetBucket()).destinationKey(row.targetKey());
         // Set here rather than by the interceptor, which would build the request a second time.
         request.overrideConfiguration(o -> o.apiCallAttemptTimeout(
-                exchange.getProperty(AttemptTimeouts.ATTEMPT_CUT_OFF, false, Boolean.class) ? timeouts.ceiling()
+                exchange.getProperty(FailedAttempt.ATTEMPT_CUT_OFF, false, Boolean.class) ? timeouts.ceiling()
                         : timeouts.limit(COPY_OPERATION)));
         exchange.getMessage().setBody(request.build());
         // Read by the endpoint even when the body is the request.

@@ -90,7 +90,7 @@ public final class DeadLetters {
      */
     public List<DeadLetter> describe(Exchange failed) {
         Exception error = failed.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        int attempts = failed.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class) + 1;
+        int attempts = Math.max(1, failed.getProperty(FailedAttempt.ATTEMPTS, 0, Integer.class));
         RowMigration row = failed.getProperty(RowMigration.PROPERTY, RowMigration.class);
         Object body = failed.getMessage().getBody();
         List<RowMigration> rows = row != null ? List.of(row)

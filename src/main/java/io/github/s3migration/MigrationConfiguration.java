@@ -87,7 +87,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("migrationSettings", settings);
         registry.bind("pipelineSettings", all.pipeline());
         registry.bind("rowPlanner", new RowPlanner(settings.keyMapping()));
-        registry.bind("attemptTimeouts", attemptTimeouts);
+        registry.bind("failedAttempt", new FailedAttempt());
         registry.bind("copyRequest", new CopyRequest(settings, attemptTimeouts));
         registry.bind("targetListing", new TargetListing(s3, settings));
         registry.bind("retryPolicy", all.retry().policy());

@@ -37,10 +37,10 @@ class DatabaseTimeoutsTest {
 
     @Test
     void aTimeoutOfZeroWouldMeanNoneAndIsRefused() {
-        assertThatThrownBy(() -> DatabaseTimeouts.from(TestProperties.of("migration.db.lock-timeout-ms", "0")))
+        assertThatThrownBy(() -> DatabaseTimeouts.from(TestProperties.overDefaults("migration.db.lock-timeout-ms", "0")))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage("migration.db.lock-timeout-ms must be between 1 and 2147483647, not 0");
-        assertThatThrownBy(() -> DatabaseTimeouts.from(TestProperties.of("migration.db.statement-timeout-ms", "10m")))
+        assertThatThrownBy(() -> DatabaseTimeouts.from(TestProperties.overDefaults("migration.db.statement-timeout-ms", "10m")))
                 .hasMessage("migration.db.statement-timeout-ms must be a whole number, not '10m'");
     }
 }

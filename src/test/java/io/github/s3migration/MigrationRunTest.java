@@ -21,6 +21,7 @@ class MigrationRunTest {
     private static final String DECIMAL = "\\d+[.,]\\d+";
 
     private final MigrationRun run = new MigrationRun(1_000);
+    private final ProgressReport report = new ProgressReport(run);
 
     @Test
     void aRunIsDoneOnceNoRowIsLeftToHandOutAndEveryRowHandedOutIsUpdatedOrDeadLettered() throws Exception {
@@ -33,12 +34,12 @@ class MigrationRunTest {
         run.deadLettered();
         // Rows may still be inserted: done only once a poll found none.
         assertThat(run.isFinished()).isFalse();
-        assertThat(run.exitCode()).isEqualTo(MigrationRun.EXIT_INTERRUPTED);
+        assertThat(run.exitCode()).isEqualTo(ExitCode.INTERRUPTED);
 
         run.noMoreRows();
 
         assertThat(run.isFinished()).isTrue();
-        assertThat(run.exitCode()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(run.exitCode()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT);
         assertThat(run.lastHandedOutId()).isEqualTo(3);
         assertThat(run.legacyRowsLeft()).isZero();
     }
@@ -49,7 +50,7 @@ class MigrationRunTest {
         run.rowsUpdated(batch(1, 2), updated(1, 2));
         run.noMoreRows();
 
-        assertThat(run.exitCode()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(run.exitCode()).isEqualTo(ExitCode.DONE);
     }
 
     @Test
@@ -59,7 +60,7 @@ class MigrationRunTest {
             run.handingOutFailed("said once");
 
             assertThat(run.isFinished()).isTrue();
-            assertThat(run.exitCode()).isEqualTo(MigrationRun.EXIT_CANNOT_RUN);
+            assertThat(run.exitCode()).isEqualTo(ExitCode.CANNOT_RUN);
             assertThat(run.handOutFailure()).isEqualTo("polling the legacy rows failed: connection refused");
             assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).containsExactly("ERROR: polling the legacy rows failed: connection refused;"
                     + " no more rows are handed out, the rows in flight finish");
@@ -71,7 +72,7 @@ class MigrationRunTest {
         assertThat(partly.isFinished()).as("rows are in flight").isFalse();
         partly.rowsUpdated(batch(1, 2), updated(1, 2));
         assertThat(partly.isFinished()).isTrue();
-        assertThat(partly.exitCode()).isEqualTo(MigrationRun.EXIT_DEAD_LETTERS);
+        assertThat(partly.exitCode()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT);
     }
 
     @Test
@@ -91,13 +92,13 @@ class MigrationRunTest {
         assertThat(run.rowsChangedMeanwhile()).isEqualTo(2);
         assertThat(run.legacyRowsLeft()).isZero();
         run.noMoreRows();
-        assertThat(run.exitCode()).as("the run's own code; the job's counts the changed rows still legacy").isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(run.exitCode()).as("the run's own code; the job's counts the changed rows still legacy").isEqualTo(ExitCode.DONE);
     }
 
     @Test
     void progressCountsAgainstTheLegacyRowsFoundAtStart() throws Exception {
         run.start(10, 4);
-        assertThat(run.progress()).matches("Progress 0%, batches 0/3, files copied 0, already present 0, rows updated 0,"
+        assertThat(report.progress()).matches("Progress 0%, batches 0/3, files copied 0, already present 0, rows updated 0,"
                 + " dead letters 0, elapsed " + DECIMAL + " s, rate 0[.,]0 rows/s, ETA unknown");
 
         run.handOut(rows(1, 2, 3, 4, 5));
@@ -108,7 +109,7 @@ class MigrationRunTest {
         run.rowsUpdated(batch(1, 2, 3, 4), updated(1, 2, 3, 4));
         run.deadLettered();
 
-        assertThat(run.progress()).matches("Progress 50%, batches 1/3, files copied 3, already present 1, rows updated 4,"
+        assertThat(report.progress()).matches("Progress 50%, batches 1/3, files copied 3, already present 1, rows updated 4,"
                 + " dead letters 1, elapsed " + DECIMAL + " s, rate " + DECIMAL + " rows/s, ETA \\d+ s");
         assertThat(run.legacyRowsLeft()).isEqualTo(5);
     }
@@ -117,7 +118,7 @@ class MigrationRunTest {
     void withNothingToMigrateProgressIsComplete() {
         run.start(0, 100);
 
-        assertThat(run.progress()).startsWith("Progress 100%, batches 0/0, ");
+        assertThat(report.progress()).startsWith("Progress 100%, batches 0/0, ");
     }
 
     @Test
@@ -127,7 +128,7 @@ class MigrationRunTest {
         run.rowsUpdated(batch(1), updated(1));
         run.rowsUpdated(batch(2), updated(2));
 
-        assertThat(run.progress()).startsWith("Progress 100%, batches 2/2, ");
+        assertThat(report.progress()).startsWith("Progress 100%, batches 2/2, ");
     }
 
     @Test
@@ -139,11 +140,11 @@ class MigrationRunTest {
         run.skippedExisting();
         run.rowsUpdated(batch(1, 2, 3), updated(1, 3));
 
-        assertThat(run.summary()).matches("Migration stopped after " + DECIMAL + " seconds: 2 files copied, 1 already"
+        assertThat(report.summary()).matches("Migration stopped after " + DECIMAL + " seconds: 2 files copied, 1 already"
                 + " present, 2 rows updated, 1 rows changed meanwhile, 0 dead letters, " + DECIMAL + " rows/s, "
                 + DECIMAL + " ms CPU per row");
         run.noMoreRows();
-        assertThat(run.summary()).startsWith("Migration finished after ")
+        assertThat(report.summary()).startsWith("Migration finished after ")
                 .contains(": 2 files copied, 1 already present, 2 rows updated, 1 rows changed meanwhile, 0 dead letters, ");
     }
 
@@ -153,10 +154,10 @@ class MigrationRunTest {
         run.handOut(rows(1));
         run.rowsUpdated(batch(1), updated(1));
         run.noMoreRows();
-        String atFinish = run.summary();
+        String atFinish = report.summary();
         Thread.sleep(50);
 
-        assertThat(run.summary()).isEqualTo(atFinish);
+        assertThat(report.summary()).isEqualTo(atFinish);
     }
 
     @Test
@@ -224,7 +225,7 @@ class MigrationRunTest {
         run.noMoreRows();
 
         assertThat(run.isFinished()).isTrue();
-        assertThat(run.exitCode()).isEqualTo(MigrationRun.EXIT_DONE);
+        assertThat(run.exitCode()).isEqualTo(ExitCode.DONE);
     }
 
     private static List<Map<String, Object>> rows(long... ids) {

@@ -25,22 +25,22 @@ class MigrationSettingsTest {
 
     @Test
     void aLegacyKeyMovesToTheTargetPrefixWithTheRestOfItsKeyAsItIs() {
-        assertThat(settings.plan(row(7, "image/avatar-7.png")))
+        assertThat(settings.keyMapping().plan(row(7, "image/avatar-7.png")))
                 .isEqualTo(new RowMigration(7, "image/avatar-7.png", "avatar/avatar-7.png"));
-        assertThat(settings.plan(row(8, "image/image/a b+c%20ü.png")))
+        assertThat(settings.keyMapping().plan(row(8, "image/image/a b+c%20ü.png")))
                 .isEqualTo(new RowMigration(8, "image/image/a b+c%20ü.png", "avatar/image/a b+c%20ü.png"));
     }
 
     @Test
     void theRowIdMayComeAsAnyNumberType() {
-        assertThat(settings.plan(Map.of("id", 9, "source_key", "image/a.png")).id()).isEqualTo(9);
-        assertThat(settings.plan(Map.of("id", new BigDecimal("12345678901"), "source_key", "image/a.png")).id())
+        assertThat(settings.keyMapping().plan(Map.of("id", 9, "source_key", "image/a.png")).id()).isEqualTo(9);
+        assertThat(settings.keyMapping().plan(Map.of("id", new BigDecimal("12345678901"), "source_key", "image/a.png")).id())
                 .isEqualTo(12_345_678_901L);
     }
 
     @Test
     void aKeyThatIsThePrefixAloneIsRefused() {
-        assertThatThrownBy(() -> settings.plan(row(2, "image/")))
+        assertThatThrownBy(() -> settings.keyMapping().plan(row(2, "image/")))
                 .isInstanceOf(InvalidRowException.class)
                 .hasMessage("key 'image/' is the legacy prefix alone: there is no object name to move");
     }
@@ -50,9 +50,9 @@ class MigrationSettingsTest {
         // The target prefix is one byte longer than the source prefix; ü is two bytes in UTF-8.
         String fits = "image/" + "ü".repeat(508) + "x";
         String tooLong = "image/" + "ü".repeat(508) + "xy";
-        assertThat(settings.plan(row(1, fits)).targetKey().getBytes(StandardCharsets.UTF_8)).hasSize(1_024);
+        assertThat(settings.keyMapping().plan(row(1, fits)).targetKey().getBytes(StandardCharsets.UTF_8)).hasSize(1_024);
 
-        assertThatThrownBy(() -> settings.plan(row(2, tooLong)))
+        assertThatThrownBy(() -> settings.keyMapping().plan(row(2, tooLong)))
                 .isInstanceOf(InvalidRowException.class)
                 .hasMessage("target key would be longer than 1024 bytes, the S3 limit");
     }
@@ -69,7 +69,7 @@ class MigrationSettingsTest {
                 .hasMessage("migration.source.prefix 'a' and migration.target.prefix 'a' overlap: one starts with the other");
         // Distinct prefixes may share a beginning.
         assertThat(MigrationSettings.from(TestProperties.overDefaults("migration.source.prefix", "img/old-",
-                "migration.target.prefix", "img/new-")).plan(row(1, "img/old-a.png")).targetKey())
+                "migration.target.prefix", "img/new-")).keyMapping().plan(row(1, "img/old-a.png")).targetKey())
                 .isEqualTo("img/new-a.png");
     }
 
@@ -91,9 +91,6 @@ class MigrationSettingsTest {
         assertThat(quoted.sqlTable()).isEqualTo("\"media\".\"avatars\"");
         assertThat(quoted.sqlIdColumn()).isEqualTo("\"order\"");
         assertThat(quoted.sqlKeyColumn()).isEqualTo("\"path\"");
-        assertThat(properties.resolveProperty("migration.sql.table")).hasValue("\"media\".\"avatars\"");
-        assertThat(properties.resolveProperty("migration.sql.id-column")).hasValue("\"order\"");
-        assertThat(properties.resolveProperty("migration.sql.key-column")).hasValue("\"path\"");
     }
 
     @Test

@@ -13,22 +13,34 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SettingsTest {
 
     @Test
-    void aWholeNumberIsReadTrimmedAndAnEmptyValueTakesTheDefault() {
+    void aWholeNumberIsReadTrimmedAndAnEmptyValueIsRefusedAsMissing() {
         Settings settings = new Settings(TestProperties.of("migration.batch-size", " 250 ", "migration.parallelism", " "));
 
-        assertThat(settings.integer("migration.batch-size", 100, 1, 10_000)).isEqualTo(250);
-        assertThat(settings.integer("migration.parallelism", 32, 1, 4_096)).isEqualTo(32);
-        assertThat(settings.integer("migration.unset", 7, 1, 10)).isEqualTo(7);
+        assertThat(settings.integer("migration.batch-size", 1, 10_000)).isEqualTo(250);
+        assertThatThrownBy(() -> settings.integer("migration.parallelism", 1, 4_096))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("Missing required setting migration.parallelism (environment variable MIGRATION_PARALLELISM)");
+    }
+
+    @Test
+    void aComputedNumberMayBeLeftEmptyButNotWrong() {
+        Settings settings = new Settings(TestProperties.of("migration.rows-in-flight", " ", "migration.listing-threads",
+                "8", "migration.metrics-port", "http"));
+
+        assertThat(settings.optionalInteger("migration.rows-in-flight", 1, 10)).isEmpty();
+        assertThat(settings.optionalInteger("migration.listing-threads", 1, 256)).hasValue(8);
+        assertThatThrownBy(() -> settings.optionalInteger("migration.metrics-port", 1, 65_535))
+                .hasMessage("migration.metrics-port must be a whole number, not 'http'");
     }
 
     @Test
     void aNumberOutOfItsRangeNamesTheRange() {
         Settings settings = new Settings(TestProperties.of("migration.batch-size", "0", "migration.parallelism", "4097"));
 
-        assertThatThrownBy(() -> settings.integer("migration.batch-size", 100, 1, 10_000))
+        assertThatThrownBy(() -> settings.integer("migration.batch-size", 1, 10_000))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage("migration.batch-size must be between 1 and 10000, not 0");
-        assertThatThrownBy(() -> settings.integer("migration.parallelism", 32, 1, 4_096))
+        assertThatThrownBy(() -> settings.integer("migration.parallelism", 1, 4_096))
                 .hasMessage("migration.parallelism must be between 1 and 4096, not 4097");
     }
 
@@ -37,10 +49,10 @@ class SettingsTest {
         Settings settings = new Settings(TestProperties.of("migration.batch-size", "1e3", "migration.parallelism",
                 "99999999999"));
 
-        assertThatThrownBy(() -> settings.integer("migration.batch-size", 100, 1, 10_000))
+        assertThatThrownBy(() -> settings.integer("migration.batch-size", 1, 10_000))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage("migration.batch-size must be a whole number, not '1e3'");
-        assertThatThrownBy(() -> settings.integer("migration.parallelism", 32, 1, 4_096))
+        assertThatThrownBy(() -> settings.integer("migration.parallelism", 1, 4_096))
                 .hasMessage("migration.parallelism must be a whole number, not '99999999999'");
     }
 
@@ -49,10 +61,9 @@ class SettingsTest {
         Settings settings = new Settings(TestProperties.of("migration.verbose", "TRUE", "migration.dry-run", "False",
                 "migration.assume-yes", "yes"));
 
-        assertThat(settings.flag("migration.verbose", false)).isTrue();
-        assertThat(settings.flag("migration.dry-run", true)).isFalse();
-        assertThat(settings.flag("migration.unset", true)).isTrue();
-        assertThatThrownBy(() -> settings.flag("migration.assume-yes", false))
+        assertThat(settings.flag("migration.verbose")).isTrue();
+        assertThat(settings.flag("migration.dry-run")).isFalse();
+        assertThatThrownBy(() -> settings.flag("migration.assume-yes"))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage("migration.assume-yes must be true or false, not 'yes'");
     }
@@ -62,25 +73,25 @@ class SettingsTest {
         Settings settings = new Settings(TestProperties.of("prepare.legacy-share", "0.3", "a.whole", "1",
                 "a.zero", "0", "a.too-big", "1.5", "a.negative", "-0.1", "a.word", "half"));
 
-        assertThat(settings.fraction("prepare.legacy-share", 0.5)).isEqualTo(0.3);
-        assertThat(settings.fraction("a.whole", 0.5)).isEqualTo(1.0);
-        assertThat(settings.fraction("a.zero", 0.5)).isEqualTo(0.0);
-        assertThat(settings.fraction("a.unset", 0.5)).isEqualTo(0.5);
+        assertThat(settings.fraction("prepare.legacy-share")).isEqualTo(0.3);
+        assertThat(settings.fraction("a.whole")).isEqualTo(1.0);
+        assertThat(settings.fraction("a.zero")).isEqualTo(0.0);
         for (String key : List.of("a.too-big", "a.negative", "a.word")) {
-            assertThatThrownBy(() -> settings.fraction(key, 0.5)).isInstanceOf(InvalidConfigurationException.class)
+            assertThatThrownBy(() -> settings.fraction(key)).isInstanceOf(InvalidConfigurationException.class)
                     .hasMessageMatching(key.replace(".", "\\.") + " must be a number from 0 to 1, not '[^']+'");
         }
-        assertThatThrownBy(() -> settings.fraction("a.too-big", 0.5))
+        assertThatThrownBy(() -> settings.fraction("a.too-big"))
                 .hasMessage("a.too-big must be a number from 0 to 1, not '1.5'");
     }
 
     @Test
-    void aChoiceIsOneOfTheAllowedValuesAndTheFirstWhenEmpty() {
+    void aChoiceIsOneOfTheAllowedValuesAndNeverEmpty() {
         Settings settings = new Settings(TestProperties.of("migration.log-format", "json", "empty.choice", "",
                 "bad.choice", "xml"));
 
         assertThat(settings.choice("migration.log-format", List.of("text", "json"))).isEqualTo("json");
-        assertThat(settings.choice("empty.choice", List.of("text", "json"))).isEqualTo("text");
+        assertThatThrownBy(() -> settings.choice("empty.choice", List.of("text", "json")))
+                .hasMessageStartingWith("Missing required setting empty.choice");
         assertThatThrownBy(() -> settings.choice("bad.choice", List.of("text", "json")))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage("bad.choice must be one of text, json, not 'xml'");
@@ -126,12 +137,12 @@ class SettingsTest {
     }
 
     @Test
-    void textIsTrimmedAndAnEmptyValueTakesTheFallback() {
+    void textIsTrimmedAndMayBeEmpty() {
         Settings settings = new Settings(TestProperties.of("migration.source.prefix", " image/ ", "migration.log-dir",
                 "   "));
 
-        assertThat(settings.text("migration.source.prefix", "x")).isEqualTo("image/");
-        assertThat(settings.text("migration.log-dir", "logs")).isEqualTo("logs");
+        assertThat(settings.text("migration.source.prefix")).isEqualTo("image/");
+        assertThat(settings.text("migration.log-dir")).isEmpty();
         assertThat(settings.optional("migration.log-dir")).isEmpty();
     }
 
