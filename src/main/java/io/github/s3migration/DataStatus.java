@@ -33,13 +33,13 @@ public record DataStatus(
 
     /**
      * @param maxListedObjects stop counting past this many objects under a prefix (0: count no objects)
-     * @param rowsOnly         count no objects, because the job is stopping
+     * @param whyRowsOnly      why no objects are counted (the job is stopping, ...); null to count them
      */
     public static DataStatus measure(DataSource dataSource, S3Client s3, MigrationSettings settings,
-            long maxListedObjects, boolean rowsOnly) throws SQLException, InterruptedException {
+            long maxListedObjects, String whyRowsOnly) throws SQLException, InterruptedException {
         long[] rows = countRows(dataSource, settings);
-        if (rowsOnly || maxListedObjects == 0) {
-            ObjectCount notCounted = ObjectCount.notCounted(rowsOnly ? "stopping: rows only"
+        if (whyRowsOnly != null || maxListedObjects == 0) {
+            ObjectCount notCounted = ObjectCount.notCounted(whyRowsOnly != null ? whyRowsOnly
                     : "migration.status.max-listed-objects=0");
             return new DataStatus(settings, notCounted, notCounted, rows[0], rows[1], rows[2]);
         }

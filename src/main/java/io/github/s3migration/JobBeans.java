@@ -20,14 +20,20 @@ record JobBeans(JobOptions options, MigrationSettings settings, ConnectionSettin
 
     private static final Logger LOG = LoggerFactory.getLogger(JobBeans.class);
 
+    /** Measures and prints the data status: rows and objects. */
+    DataStatus printStatus() {
+        return printStatus(null);
+    }
+
     /**
      * Measures and prints the data status.
      *
-     * @param rowsOnly no object counts: a stop must be quick
+     * @param whyRowsOnly why no objects are counted (a stop must be quick, ...); null to count them
      */
-    DataStatus printStatus(boolean rowsOnly) {
+    DataStatus printStatus(String whyRowsOnly) {
         try {
-            DataStatus status = DataStatus.measure(dataSource, s3, settings, options.statusMaxListedObjects(), rowsOnly);
+            DataStatus status = DataStatus.measure(dataSource, s3, settings, options.statusMaxListedObjects(),
+                    whyRowsOnly);
             status.lines().forEach(LOG::info);
             return status;
         } catch (Exception e) {

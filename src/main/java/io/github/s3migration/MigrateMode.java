@@ -32,7 +32,7 @@ record MigrateMode(JobBeans job, Confirmation confirmation, IntegrationCheck che
         if (!dryRun) {
             job.deadLetters().checkWritable();
         }
-        DataStatus status = job.printStatus(false);
+        DataStatus status = job.printStatus();
         if (check != null) {
             check.before(status);
         }

@@ -43,13 +43,8 @@ final class MigrationEnd {
         LOG.info(job.report().progress());
         LOG.info(job.report().summary());
         reportSlowS3();
-        DataStatus status = null;
-        try {
-            // Stopped by a signal, the job must be done within the stop timeout: rows only, no bucket listing.
-            status = job.printStatus(stoppedEarly);
-        } catch (InvalidConfigurationException e) {
-            LOG.warn("WARNING: {}", e.getMessage());
-        }
+        // Stopped by a signal, the job must be done within the stop timeout: rows only, no bucket listing.
+        DataStatus status = statusAfter(stoppedEarly);
         LOG.info("NOTE: this job does not delete legacy objects");
         ExitCode exitCode;
         if (stoppedEarly) {
@@ -70,6 +65,27 @@ final class MigrationEnd {
         job.logFile().path().ifPresent(path -> LOG.info("The log file can be reviewed with: less {}", path));
         lingerForTheLastScrape(context);
         return exitCode;
+    }
+
+    /**
+     * The data status after the run. The exit code rests on the rows: when the objects cannot be counted (S3 too slow
+     * or failing now), the rows still are, with a warning that says why the objects are not.
+     */
+    private DataStatus statusAfter(boolean stoppedEarly) {
+        try {
+            return job.printStatus(stoppedEarly ? "stopping: rows only" : null);
+        } catch (InvalidConfigurationException e) {
+            LOG.warn("WARNING: {}", e.getMessage());
+        }
+        if (stoppedEarly) {
+            return null;
+        }
+        try {
+            return job.printStatus("S3 did not answer the listings");
+        } catch (InvalidConfigurationException e) {
+            LOG.warn("WARNING: {}", e.getMessage());
+            return null;
+        }
     }
 
     /** Stopped before the end (Ctrl-C, SIGTERM): hand out no more rows, let the rows in flight copy and update. */

@@ -13,7 +13,7 @@ record StatusMode(JobBeans job) implements JobMode {
 
     @Override
     public Optional<ExitCode> beforeRoutes() throws SQLException {
-        job.printStatus(false);
+        job.printStatus();
         if (job.lock().isPresent()) {
             job.lock().get().holder().ifPresent(holder -> LOG.info("A run of this migration is in progress: {}", holder));
         }

@@ -4,15 +4,37 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The scenarios on the embedded PostgreSQL and S3Proxy: what `mvn camel:run` uses, and what runs everywhere. */
-class EmbeddedMigrationTest extends MigrationScenarios {
+/**
+ * The scenarios on the embedded PostgreSQL and S3Proxy: what `mvn camel:run` uses, and what runs everywhere. One pair of
+ * servers for every area; the fault tests last.
+ */
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
+class EmbeddedMigrationTest {
 
     private static EmbeddedEnvironment environment;
 
+    @RegisterExtension
+    static final ScenarioServers SERVERS = new ScenarioServers() {
+        @Override
+        public ConnectionSettings connection() {
+            return environment.connectionSettings();
+        }
+
+        @Override
+        public void takeDatabaseDown(Duration outage) throws Exception {
+            environment.restartDatabase(outage);
+        }
+    };
+
     @BeforeAll
     static void startServers() throws Exception {
-        environment = EmbeddedEnvironment.start(LEGACY_BUCKET, PRODUCTION_BUCKET);
+        environment = EmbeddedEnvironment.start(ScenarioSupport.LEGACY_BUCKET, ScenarioSupport.PRODUCTION_BUCKET);
     }
 
     @AfterAll
@@ -20,13 +42,18 @@ class EmbeddedMigrationTest extends MigrationScenarios {
         environment.close();
     }
 
-    @Override
-    protected ConnectionSettings connection() {
-        return environment.connectionSettings();
+    @Nested
+    @Order(1)
+    class Core extends CoreScenarios {
     }
 
-    @Override
-    protected void takeDatabaseDown(Duration outage) throws Exception {
-        environment.restartDatabase(outage);
+    @Nested
+    @Order(2)
+    class Operator extends OperatorScenarios {
+    }
+
+    @Nested
+    @Order(3)
+    class Resilience extends ResilienceScenarios {
     }
 }

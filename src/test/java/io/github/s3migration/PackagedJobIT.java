@@ -25,7 +25,7 @@ class PackagedJobIT {
 
     @BeforeAll
     static void startServers() throws Exception {
-        servers = EmbeddedEnvironment.start(MigrationScenarios.LEGACY_BUCKET, MigrationScenarios.PRODUCTION_BUCKET);
+        servers = EmbeddedEnvironment.start(ScenarioSupport.LEGACY_BUCKET, ScenarioSupport.PRODUCTION_BUCKET);
     }
 
     @AfterAll
@@ -38,10 +38,10 @@ class PackagedJobIT {
         ConnectionSettings connection = servers.connectionSettings();
         try (HikariDataSource db = MigrationConfiguration.newDataSource(connection, 2);
              S3Client s3 = MigrationConfiguration.newS3Client(connection, S3HttpClient.APACHE, 8, 30)) {
-            SampleDataset dataset = new SampleDataset(db, s3, MigrationScenarios.SETTINGS, 8);
+            SampleDataset dataset = new SampleDataset(db, s3, ScenarioSupport.SETTINGS, 8);
             dataset.recreateTable();
-            dataset.insertRows(MigrationScenarios.numberedKeys("image/", 200));
-            dataset.uploadObjects(MigrationScenarios.numberedKeys("image/", 200), 3);
+            dataset.insertRows(ScenarioSupport.numberedKeys("image/", 200));
+            dataset.uploadObjects(ScenarioSupport.numberedKeys("image/", 200), 3);
         }
         Path jar = Path.of("target", "s3-row-migration.jar").toAbsolutePath();
         Path output = workDirectory.resolve("console.txt");

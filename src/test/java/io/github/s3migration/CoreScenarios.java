@@ -1,0 +1,327 @@
+package io.github.s3migration;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** What a migration does to rows and objects: which rows move, which are left alone, which go to dead letters. */
+abstract class CoreScenarios extends ScenarioSupport {
+
+    @Test
+    void migratesMixedDatasetAndLeavesUnexpectedRowsAlone() throws Exception {
+        long legacy = dataset().create(400, 0.5, 1024, 8192, 7).legacyRows();
+        List<String> unexpected = List.of("other/avatar-1.png", "image", "IMAGE/avatar-2.png", "");
+        insertRows(unexpected, false);
+        execute("INSERT INTO avatars (path) VALUES (NULL)");
+
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+
+        List<String> keys = keys();
+        assertThat(keys.stream().filter(key -> key != null && key.startsWith("image/"))).isEmpty();
+        List<String> production = keys.stream().filter(key -> key != null && key.startsWith("avatar/")).toList();
+        assertThat(production).hasSize(400);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(production);
+        assertThat(keys.subList(400, 405)).containsExactly("other/avatar-1.png", "image", "IMAGE/avatar-2.png", "", null);
+        assertThat(objectKeys(LEGACY_BUCKET)).hasSize((int) legacy);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void reRunAfterCompletionCopiesNothing() throws Exception {
+        dataset().create(200, 0.5, 1024, 8192, 11);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+        List<String> afterFirstRun = keys();
+        // Any copy attempted now would fail and be dead-lettered.
+        emptyOrCreate(LEGACY_BUCKET);
+
+        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).isEqualTo(afterFirstRun);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void existenceCheckKeepsObjectsAlreadyAtTheTarget() throws Exception {
+        givenObjectAlreadyCopied();
+
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("copied earlier");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/b.png")).isEqualTo("legacy b");
+        assertThat(logLines()).anyMatch(line -> line.contains("Migration finished after ")
+                && line.contains(": 1 files copied, 1 already present, 2 rows updated"));
+    }
+
+    @Test
+    void existenceCheckFindsObjectsAlreadyCopiedWhenTheBatchKeysAreFarApart() throws Exception {
+        // Between the batch's two target keys lie more keys than one listing reads: each row asks with a HEAD.
+        insertRows(List.of("image/a.png", "image/z.png"), false);
+        insertObject(LEGACY_BUCKET, "image/a.png", "legacy a");
+        insertObject(LEGACY_BUCKET, "image/z.png", "legacy z");
+        insertObject(PRODUCTION_BUCKET, "avatar/z.png", "copied earlier");
+        dataset().uploadObjects(
+                IntStream.rangeClosed(1, 1_100).mapToObj(i -> "avatar/m-" + i + ".png").toList(), 3);
+
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).containsExactly("avatar/a.png", "avatar/z.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/z.png")).isEqualTo("copied earlier");
+    }
+
+    @Test
+    void existenceCheckFindsAWholeBatchAlreadyCopiedAcrossSeveralListingPages() throws Exception {
+        // As after a crash between the copies and the update: every target exists, no source does (a copy would fail).
+        insertRows(numberedKeys("image/", 300), false);
+        dataset().uploadObjects(numberedKeys("avatar/", 300), 3);
+
+        assertThat(migrate("migration.batch-size", "300")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).isEqualTo(numberedKeys("avatar/", 300));
+        assertThat(deadLetters()).isEmpty();
+        assertThat(logLines()).anyMatch(line -> line.contains("Migration finished after ")
+                && line.contains(": 0 files copied, 300 already present, 300 rows updated"));
+    }
+
+    @Test
+    void withoutExistenceCheckEveryObjectIsCopied() throws Exception {
+        givenObjectAlreadyCopied();
+
+        assertThat(migrate("migration.skip-existing", "false")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
+    }
+
+    @ParameterizedTest(name = "migration.s3.http-client={0}")
+    @ValueSource(strings = {"crt", "apache"})
+    void missingSourceObjectIsDeadLetteredAndTheOtherRowsMigrate(String httpClient) throws Exception {
+        List<String> legacy = numberedKeys("image/", 20);
+        insertRows(legacy, true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-7.png"));
+
+        assertThat(migrate("migration.s3.http-client", httpClient)).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+
+        List<JsonNode> deadLetters = deadLetters();
+        assertThat(deadLetters).hasSize(1);
+        JsonNode deadLetter = deadLetters.get(0);
+        assertThat(deadLetter.get("rowId").asLong()).isEqualTo(7);
+        assertThat(deadLetter.get("sourceKey").asText()).isEqualTo("image/avatar-7.png");
+        assertThat(deadLetter.get("targetKey").asText()).isEqualTo("avatar/avatar-7.png");
+        assertThat(deadLetter.get("errorType").asText()).isEqualTo("NoSuchKey");
+        assertThat(deadLetter.get("attempts").asInt()).isEqualTo(1);
+        assertThat(keys()).filteredOn(key -> key.startsWith("image/")).containsExactly("image/avatar-7.png");
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(
+                keys().stream().filter(key -> key.startsWith("avatar/")).toList());
+    }
+
+    @Test
+    void aRowWhoseUpdateKeepsFailingIsDeadLetteredAloneAndTheRestOfItsBatchMigrates() throws Exception {
+        insertRows(numberedKeys("image/", 30), true);
+        execute("CREATE FUNCTION refuse_row_15() RETURNS trigger AS $$ BEGIN"
+                + " IF NEW.id = 15 THEN RAISE EXCEPTION 'row 15 is locked'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+        execute("CREATE TRIGGER refuse_row_15 BEFORE UPDATE ON avatars FOR EACH ROW EXECUTE FUNCTION refuse_row_15()");
+
+        int firstRun = migrate("migration.batch-size", "10", "migration.retry.max-redeliveries", "1",
+                "migration.retry.initial-delay-ms", "10");
+
+        assertThat(firstRun).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+        assertThat(deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.get("rowId").asLong()).isEqualTo(15);
+            assertThat(letter.get("errorMessage").asText()).contains("row 15 is locked");
+        });
+        assertThat(keys()).filteredOn(key -> key.startsWith("image/")).containsExactly("image/avatar-15.png");
+
+        execute("DROP TRIGGER refuse_row_15 ON avatars");
+        assertThat(migrate("migration.batch-size", "10")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsAll(keys());
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aTargetKeyTooLongForItsColumnIsDeadLetteredAtOnceAndTheOtherRowsMigrate() throws Exception {
+        // The target prefix is one character longer than the source prefix: row 15's new key does not fit.
+        List<String> keys = new ArrayList<>(IntStream.rangeClosed(1, 30).mapToObj(i -> "image/a-" + i + ".png").toList());
+        keys.set(14, "image/longkey-15.png");
+        insertRows(keys, true);
+        execute("ALTER TABLE avatars ALTER COLUMN path TYPE varchar(20)");
+
+        long start = System.nanoTime();
+        assertThat(migrate("migration.batch-size", "10")).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+
+        // Permanent (SQLState 22001): not retried for the 120 s a transient failure is.
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(60));
+        assertThat(deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.get("rowId").asLong()).isEqualTo(15);
+            assertThat(letter.get("errorMessage").asText()).contains("value too long");
+        });
+        assertThat(keys()).filteredOn(key -> key.startsWith("image/")).containsExactly("image/longkey-15.png");
+        assertThat(keys()).filteredOn(key -> key.startsWith("avatar/")).hasSize(29);
+    }
+
+    @Test
+    void oddKeysMigrate() throws Exception {
+        List<String> odd = List.of("image/with space.png", "image/plus+sign.png", "image/percent%20sign.png",
+                "image/ünïcødé-日本語.png", "image/question?.png", "image/hash#.png", "image/" + "x".repeat(994));
+        assertThat(odd.get(6).getBytes(StandardCharsets.UTF_8)).hasSize(1_000);
+        insertRows(odd, true);
+
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+
+        List<String> expected = odd.stream().map(key -> "avatar/" + key.substring("image/".length())).toList();
+        assertThat(keys()).containsExactlyElementsOf(expected);
+        assertThat(objectKeys(PRODUCTION_BUCKET)).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void badRowsAreDeadLetteredOrLeftAloneAndTheOthersMigrate() throws Exception {
+        String longest = "image/" + "k/".repeat(508) + "zz";
+        assertThat(longest.getBytes(StandardCharsets.UTF_8)).hasSize(1_024);
+        List<String> keys = List.of("image/", "", "image/a b.png", "image/plus+.png", "image/pct%41.png",
+                "image/q?.png", "image/h#.png", "image/ü日本.png", longest);
+        insertRows(keys, false);
+        execute("INSERT INTO avatars (path) VALUES (NULL)");
+        for (String key : keys.subList(2, 9)) {
+            insertObject(LEGACY_BUCKET, key, key);
+        }
+
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+
+        assertThat(deadLetters()).extracting(letter -> letter.get("rowId").asLong() + " " + letter.get("errorType").asText())
+                .containsExactlyInAnyOrder("1 InvalidRowException", "9 InvalidRowException");
+        assertThat(keys()).containsExactly("image/", "", "avatar/a b.png", "avatar/plus+.png", "avatar/pct%41.png",
+                "avatar/q?.png", "avatar/h#.png", "avatar/ü日本.png", longest, null);
+        assertThat(content(PRODUCTION_BUCKET, "avatar/q?.png")).isEqualTo("image/q?.png");
+    }
+
+    @Test
+    void rowChangedByAnotherWriterWhileItsObjectIsCopiedIsLeftAlone() throws Exception {
+        insertRows(numberedKeys("image/", 10), true);
+
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(),
+                "avatar-5.png", 4_000)) {
+            ExecutorService job = Executors.newSingleThreadExecutor();
+            Future<Integer> run = job.submit(() -> migrate("migration.s3.endpoint", slow.endpoint()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> objectKeys(PRODUCTION_BUCKET).contains("avatar/avatar-4.png"));
+            execute("UPDATE avatars SET path = 'image/changed-by-someone.png' WHERE id = 5");
+            // The changed row is still legacy: the job cannot say it is done.
+            assertThat(run.get(1, TimeUnit.MINUTES)).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+            job.shutdown();
+        }
+
+        assertThat(keys().get(4)).isEqualTo("image/changed-by-someone.png");
+        assertThat(keys()).filteredOn(key -> key.startsWith("avatar/")).hasSize(9);
+        // Batches fill in the order copies complete, so the changed row's batch holds whichever rows completed with it.
+        assertThat(logLines()).anyMatch(line -> line.matches(".*WARNING: 1 of \\d+ rows changed in the database while"
+                + " their objects were copied; left as they are: ids \\[5]"))
+                .anyMatch(line -> line.endsWith("WARNING: 1 legacy rows are left: 0 dead-lettered, 1 changed by another"
+                        + " writer while their objects were copied (ids in the warnings above), 0 appeared or became"
+                        + " legacy during the run; run the job again to migrate them"));
+    }
+
+    @Test
+    void replayMigratesADeadLetteredRowOnceItsCauseIsFixed() throws Exception {
+        insertRows(numberedKeys("image/", 10), true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+        assertThat(deadLetters()).singleElement().satisfies(letter -> assertThat(letter.get("attempts").asInt()).isEqualTo(2));
+
+        insertObject(LEGACY_BUCKET, "image/avatar-3.png", "restored");
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(content(PRODUCTION_BUCKET, "avatar/avatar-3.png")).isEqualTo("restored");
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void permanentFailuresAreDeadLetteredWithTheirReasonAndReplayedOnceFixed() throws Exception {
+        List<String> keys = new ArrayList<>(numberedKeys("image/", 20));
+        keys.addAll(List.of("image/secret/a.png", "image/secret/b.png"));
+        insertRows(keys, true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-4.png"));
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-9.png"));
+
+        try (FaultInjectingProxy denied = FaultInjectingProxy.denyKeysContaining(connection().s3Endpoint(), "/secret/")) {
+            assertThat(migrate("migration.s3.endpoint", denied.endpoint())).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+        }
+
+        assertThat(deadLetters()).extracting(letter -> letter.get("sourceKey").asText() + " " + letter.get("errorType").asText())
+                .containsExactlyInAnyOrder("image/avatar-4.png NoSuchKey", "image/avatar-9.png NoSuchKey",
+                        "image/secret/a.png AccessDenied", "image/secret/b.png AccessDenied");
+        assertThat(deadLetters()).allMatch(letter -> letter.get("errorMessage").asText().length() > 10);
+        assertThat(keys()).filteredOn(key -> key.startsWith("image/")).hasSize(4);
+        assertThat(migrate("migration.mode", "dead-letters", "migration.verbose", "true"))
+                .isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+        assertThat(migrate("migration.mode", "status")).isEqualTo(ExitCode.DONE.code());
+        assertThat(logLines())
+                .anyMatch(line -> line.contains("* 2 x NoSuchKey, for example image/avatar-"))
+                .anyMatch(line -> line.contains("* 2 x AccessDenied, for example image/secret/"))
+                .anyMatch(line -> line.contains("* row 4 (image/avatar-4.png): NoSuchKey: ") && line.contains("(attempts 1, run "))
+                .anyMatch(line -> line.endsWith("* 4 legacy entries in the database"));
+
+        insertObject(LEGACY_BUCKET, "image/avatar-4.png", "restored 4");
+        insertObject(LEGACY_BUCKET, "image/avatar-9.png", "restored 9");
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aStaleDeadLetterIsReportedAndReplayRemovesIt() throws Exception {
+        insertRows(numberedKeys("image/", 10), true);
+        s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+        // Fixed by hand: the row no longer needs its letter.
+        execute("UPDATE avatars SET path = 'avatar/fixed-by-hand.png' WHERE id = 3");
+
+        assertThat(migrate("migration.mode", "dead-letters")).isEqualTo(ExitCode.DONE.code());
+        assertThat(deadLetters()).hasSize(1);
+        assertThat(migrate("migration.mode", "replay")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(deadLetters()).isEmpty();
+        assertThat(logLines())
+                .anyMatch(line -> line.endsWith("1 stale dead letters: their rows are no longer legacy (a replay"
+                        + " removes them)"))
+                .anyMatch(line -> line.endsWith("Removed 1 stale dead letters: their rows are no longer legacy"));
+    }
+
+    @Test
+    void anIdColumnNamedWithAReservedWordMigrates() throws Exception {
+        insertRows(numberedKeys("image/", 30), true);
+        execute("ALTER TABLE avatars RENAME COLUMN id TO \"order\"");
+        try {
+            assertThat(migrate("migration.id-column", "order")).isEqualTo(ExitCode.DONE.code());
+        } finally {
+            execute("ALTER TABLE avatars RENAME COLUMN \"order\" TO id");
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    private void givenObjectAlreadyCopied() throws Exception {
+        insertRows(List.of("image/a.png", "image/b.png"), false);
+        insertObject(LEGACY_BUCKET, "image/a.png", "legacy a");
+        insertObject(LEGACY_BUCKET, "image/b.png", "legacy b");
+        insertObject(PRODUCTION_BUCKET, "avatar/a.png", "copied earlier");
+    }
+}
