@@ -39,7 +39,7 @@ import static org.awaitility.Awaitility.await;
  * sample rows, routes/*.camel.yaml), with the copy-object route's S3 endpoint advised to answer as the test says: which
  * S3 answers are dead-lettered at once, which are retried, and for how long.
  *
- * <p>MigrationApplication's listener does not run here (no lock, pre-flight, status or confirmation): the routes need
+ * <p>{@link JobLifecycle} does not run here (no lock, pre-flight, status or confirmation): the routes need
  * none of it, nor {@link MigrationRun#start}, which only sets what progress lines count against.
  */
 @Tag("fast")
