@@ -8,7 +8,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -43,27 +44,6 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
         this.postgres = postgres;
         this.blobStoreContext = blobStoreContext;
         this.s3Proxy = s3Proxy;
-    }
-
-    /**
-     * The embedded default: both servers with the migration's buckets, and that many sample rows (half legacy) with
-     * their objects, unless the mode prepares a dataset of its own (0 rows).
-     */
-    public static EmbeddedEnvironment startWithSampleRows(MigrationSettings settings, int rows) throws Exception {
-        EmbeddedEnvironment environment = start(settings.sourceBucket(), settings.targetBucket());
-        if (rows == 0) {
-            return environment;
-        }
-        try (HikariDataSource dataSource = MigrationConfiguration.newDataSource(environment.connectionSettings(), 2);
-             S3Client s3 = MigrationConfiguration.newS3Client(environment.connectionSettings(), S3HttpClient.APACHE,
-                     SAMPLE_UPLOAD_THREADS, 30)) {
-            new SampleDataset(dataSource, s3, environment, settings, SAMPLE_UPLOAD_THREADS)
-                    .create(rows, 0.5, 1024, 8192, 42);
-            return environment;
-        } catch (Exception | Error e) {
-            environment.close();
-            throw e;
-        }
     }
 
     /** Starts both servers with the given buckets created and empty. */
@@ -128,6 +108,15 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
         return new ConnectionSettings(
                 postgres.getJdbcUrl("postgres", "postgres"), "postgres", "",
                 "http://127.0.0.1:" + s3Proxy.getPort(), REGION, ACCESS_KEY, SECRET_KEY, true);
+    }
+
+    /**
+     * The embedded default's sample data: that many rows (half legacy), their objects written straight into the blob
+     * store, through the job's own pool.
+     */
+    public void createSampleRows(DataSource dataSource, S3Client s3, MigrationSettings settings, int rows)
+            throws Exception {
+        new SampleDataset(dataSource, s3, this, settings, SAMPLE_UPLOAD_THREADS).create(rows, 0.5, 1024, 8192, 42);
     }
 
     /** Closes once; a second call (the job's own, then its context's) does nothing. */

@@ -46,18 +46,16 @@ public class MigrationConfiguration implements CamelConfiguration {
         RunLogFile logFile = RunLogFile.open(options.logDir().isEmpty() ? null : Path.of(options.logDir()), run.runId());
         registry.bind("runLogFile", RunLogFile.class, logFile, null, "close");
         ConnectionSettings connection;
-        Optional<SampleDataset.ObjectWriter> embedded = Optional.empty();
+        EmbeddedEnvironment environment = null;
         if (options.embedded()) {
             if (!embeddedDefaultInThisPackage()) {
                 throw new InvalidConfigurationException("This package has no embedded default (it comes with a source"
                         + " checkout: ./mvnw compile camel:run): run it with -Dcamel.main.profile=prod and the"
                         + " MIGRATION_* environment variables");
             }
-            EmbeddedEnvironment environment = EmbeddedEnvironment.startWithSampleRows(settings,
-                    options.prepares() ? 0 : options.embeddedSampleRows());
+            environment = EmbeddedEnvironment.start(settings.sourceBucket(), settings.targetBucket());
             registry.bind(EmbeddedEnvironment.NAME, EmbeddedEnvironment.class, environment, null, "close");
             connection = environment.connectionSettings();
-            embedded = Optional.of(environment);
         } else {
             connection = ConnectionSettings.from(context.getPropertiesComponent());
         }
@@ -78,6 +76,9 @@ public class MigrationConfiguration implements CamelConfiguration {
                 settings.parallelism() + all.pipeline().listingThreads() + 4, requests.requestTimeout(), gate,
                 attemptTimeouts);
         registry.bind("s3Client", S3Client.class, s3, null, "close");
+        if (environment != null && !options.prepares()) {
+            environment.createSampleRows(dataSource, s3, settings, options.embeddedSampleRows());
+        }
         DeadLetters deadLetters = new DeadLetters(run, settings);
 
         // The beans the routes name.
@@ -101,7 +102,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("deadLetters", deadLetters);
         // What the job's modes use, in one piece.
         registry.bind("jobBeans", new JobBeans(options, settings, connection, dataSource, s3, run, report, deadLetters, logFile,
-                lock, gate, attemptTimeouts, embedded));
+                lock, gate, attemptTimeouts, Optional.ofNullable(environment)));
     }
 
     /** The embedded servers are provided at build time: the packaged jar and the image do without them. */

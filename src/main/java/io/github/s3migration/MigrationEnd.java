@@ -52,8 +52,11 @@ final class MigrationEnd {
         } else if (check != null) {
             exitCode = reportCheck(status);
         } else {
-            exitCode = run.exitCode() == ExitCode.DONE && legacyRowsLeft(status) != 0 ? ExitCode.LEGACY_ROWS_LEFT
-                    : run.exitCode();
+            // The run's own code says done only if no legacy row is left in its scope either.
+            exitCode = run.exitCode();
+            if (exitCode == ExitCode.DONE && legacyRowsLeft(status) != 0) {
+                exitCode = ExitCode.LEGACY_ROWS_LEFT;
+            }
         }
         if (run.deadLetters() > 0) {
             LOG.info("Dead letters: ./mvnw compile camel:run -Dmigration.mode=dead-letters (files under {})",
