@@ -29,8 +29,9 @@ public final class CopiedRowsAggregation implements AggregationStrategy {
         }
         @SuppressWarnings("unchecked")
         List<RowMigration> rows = collected.getMessage().getBody(List.class);
-        rows.add(row.getProperty(RowMigration.PROPERTY, RowMigration.class));
-        if (row.getProperty(RowPlanner.TARGET_EXISTS, false, Boolean.class)) {
+        boolean alreadyPresent = row.getProperty(RowPlanner.TARGET_EXISTS, false, Boolean.class);
+        rows.add(row.getProperty(RowMigration.PROPERTY, RowMigration.class).inPlace(alreadyPresent));
+        if (alreadyPresent) {
             run.skippedExisting();
         } else {
             run.copied();

@@ -11,11 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.BatchUpdateException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,6 +48,7 @@ public final class DeadLetters {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).enable(SerializationFeature.INDENT_OUTPUT);
     private static final String SUFFIX = ".json";
     private static final String TEMPORARY_PREFIX = ".writing-";
+    private static final String CLEANUP_DIRECTORY = "cleanup";
 
     private final MigrationRun run;
     private final MigrationSettings settings;
@@ -68,8 +72,18 @@ public final class DeadLetters {
         }
     }
 
+    /** A legacy object the cleanup could not delete; holds its key and the error, never a credential. */
+    public record CleanupLetter(String bucket, String key, String errorType, String errorMessage, String time,
+            String runId) {
+    }
+
     public Path directory() {
         return directory;
+    }
+
+    /** The cleanup's letters, one per legacy object it could not delete, named by a digest of the key. */
+    Path cleanupDirectory() {
+        return directory.resolve(CLEANUP_DIRECTORY);
     }
 
     /** Before a run writes anything: the letters of its failures must have somewhere to go. */
@@ -113,8 +127,48 @@ public final class DeadLetters {
 
     /** Writes the letter in one step over any earlier letter of the row. */
     public void write(DeadLetter letter) throws IOException {
+        writeAtomically(directory, letter.rowId() + SUFFIX, letter);
+    }
+
+    /** Writes the cleanup's letter in one step over any earlier letter of the object. */
+    void write(CleanupLetter letter) throws IOException {
+        writeAtomically(cleanupDirectory(), cleanupFileName(letter.key()), letter);
+    }
+
+    /** The legacy object is gone: its cleanup letter, if any, no longer stands. */
+    void cleanupResolved(String key) throws IOException {
+        Files.deleteIfExists(cleanupDirectory().resolve(cleanupFileName(key)));
+    }
+
+    /** The cleanup's letters that stand. */
+    long cleanupLetters() {
+        if (!Files.isDirectory(cleanupDirectory())) {
+            return 0;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(cleanupDirectory(), DeadLetters::isDeadLetterFile)) {
+            long count = 0;
+            for (Path ignored : files) {
+                count++;
+            }
+            return count;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list the cleanup's dead letters under " + cleanupDirectory(), e);
+        }
+    }
+
+    /** A key may be 1,024 bytes, longer than a file name may be. */
+    private static String cleanupFileName(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.UTF_8))) + SUFFIX;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every Java runtime has SHA-256", e);
+        }
+    }
+
+    private static void writeAtomically(Path directory, String name, Object letter) throws IOException {
         Files.createDirectories(directory);
-        Path temporary = directory.resolve(TEMPORARY_PREFIX + letter.rowId() + SUFFIX);
+        Path temporary = directory.resolve(TEMPORARY_PREFIX + name);
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             channel.write(ByteBuffer.wrap(JSON.writeValueAsBytes(letter)));
@@ -123,13 +177,13 @@ public final class DeadLetters {
             Files.deleteIfExists(temporary);
             throw e;
         }
-        Files.move(temporary, file(letter.rowId()), StandardCopyOption.ATOMIC_MOVE,
+        Files.move(temporary, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory();
+        forceDirectory(directory);
     }
 
     /** The rename itself on disk too; some file systems refuse to open a directory for that, which is no failure. */
-    private void forceDirectory() {
+    private static void forceDirectory(Path directory) {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
@@ -237,7 +291,12 @@ public final class DeadLetters {
         if (total[1] > 0) {
             LOG.info("{} stale dead letters: their rows are no longer legacy (a replay removes them)", total[1]);
         }
-        return total[0];
+        long cleanupLetters = cleanupLetters();
+        if (cleanupLetters > 0) {
+            LOG.info("{} legacy objects the cleanup could not delete, one letter each under {} (the next cleanup tries"
+                    + " them again)", cleanupLetters, cleanupDirectory().toAbsolutePath());
+        }
+        return total[0] + cleanupLetters;
     }
 
     /** Which of these rows are still legacy rows of this migration. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Properties;
 import java.util.stream.Stream;
 
 import javax.sql.DataSource;
@@ -33,28 +34,48 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
     private static final int SAMPLE_UPLOAD_THREADS = 16;
 
     private final Path dataDirectory;
+    private final boolean temporary;
+    private final boolean fresh;
     private final BlobStoreContext blobStoreContext;
     private final S3Proxy s3Proxy;
     private volatile EmbeddedPostgres postgres;
     private boolean closed;
 
-    private EmbeddedEnvironment(Path dataDirectory, EmbeddedPostgres postgres, BlobStoreContext blobStoreContext,
-            S3Proxy s3Proxy) {
+    private EmbeddedEnvironment(Path dataDirectory, boolean temporary, boolean fresh, EmbeddedPostgres postgres,
+            BlobStoreContext blobStoreContext, S3Proxy s3Proxy) {
         this.dataDirectory = dataDirectory;
+        this.temporary = temporary;
+        this.fresh = fresh;
         this.postgres = postgres;
         this.blobStoreContext = blobStoreContext;
         this.s3Proxy = s3Proxy;
     }
 
-    /** Starts both servers with the given buckets created and empty. */
+    /** Starts both servers with the given buckets created and empty, in a temporary directory removed at the end. */
     public static EmbeddedEnvironment start(String... buckets) throws Exception {
-        Path dataDirectory = Files.createTempDirectory("migration-postgres-");
-        EmbeddedPostgres postgres = startPostgres(dataDirectory, 0);
+        return start(null, buckets);
+    }
+
+    /**
+     * Starts both servers with the given buckets.
+     *
+     * @param keptDirectory where the database and the objects stay from one run to the next; null: a temporary
+     *     directory, removed when the servers stop
+     */
+    public static EmbeddedEnvironment start(Path keptDirectory, String... buckets) throws Exception {
+        Path dataDirectory = keptDirectory != null ? keptDirectory : Files.createTempDirectory("migration-embedded-");
+        Path databaseDirectory = dataDirectory.resolve("postgres");
+        boolean fresh = !Files.exists(databaseDirectory.resolve("postgresql.conf"));
+        Files.createDirectories(databaseDirectory);
+        EmbeddedPostgres postgres = startPostgres(databaseDirectory, 0);
         BlobStoreContext blobStoreContext = null;
         try {
-            blobStoreContext = ContextBuilder.newBuilder("transient-nio2")
-                    .credentials(ACCESS_KEY, SECRET_KEY)
-                    .build(BlobStoreContext.class);
+            blobStoreContext = keptDirectory != null
+                    ? ContextBuilder.newBuilder("filesystem-nio2").credentials(ACCESS_KEY, SECRET_KEY)
+                            .overrides(filesystemAt(Files.createDirectories(dataDirectory.resolve("s3"))))
+                            .build(BlobStoreContext.class)
+                    : ContextBuilder.newBuilder("transient-nio2").credentials(ACCESS_KEY, SECRET_KEY)
+                            .build(BlobStoreContext.class);
             for (String bucket : buckets) {
                 blobStoreContext.getBlobStore().createContainerInLocation(null, bucket);
             }
@@ -62,18 +83,35 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
                     .blobStore(blobStoreContext.getBlobStore())
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                     .endpoint(URI.create("http://127.0.0.1:0"))
+                    // S3Proxy 3.0 refuses the SDK's x-amz-checksum-crc32 header on DeleteObjects (gaul/s3proxy#962);
+                    // S3 itself takes it, beside the Content-MD5 that older S3-compatible servers require.
+                    .ignoreUnknownHeaders(true)
                     .build();
             s3Proxy.start();
-            return new EmbeddedEnvironment(dataDirectory, postgres, blobStoreContext, s3Proxy);
+            return new EmbeddedEnvironment(dataDirectory, keptDirectory == null, fresh, postgres, blobStoreContext,
+                    s3Proxy);
         } catch (Exception | Error e) {
             // Jetty's threads are not daemons: a half-started environment would keep the JVM alive.
             if (blobStoreContext != null) {
                 blobStoreContext.close();
             }
             postgres.close();
-            deleteRecursively(dataDirectory);
+            if (keptDirectory == null) {
+                deleteRecursively(dataDirectory);
+            }
             throw e;
         }
+    }
+
+    private static Properties filesystemAt(Path directory) {
+        Properties properties = new Properties();
+        properties.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
+        return properties;
+    }
+
+    /** Whether the database was created by this start: the sample data goes in only then. */
+    public boolean fresh() {
+        return fresh;
     }
 
     /**
@@ -91,7 +129,7 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
         int port = postgres.getPort();
         postgres.close();
         Thread.sleep(down.toMillis());
-        postgres = startPostgres(dataDirectory, port);
+        postgres = startPostgres(dataDirectory.resolve("postgres"), port);
     }
 
     /**
@@ -131,7 +169,9 @@ public final class EmbeddedEnvironment implements AutoCloseable, SampleDataset.O
         } finally {
             blobStoreContext.close();
             postgres.close();
-            deleteRecursively(dataDirectory);
+            if (temporary) {
+                deleteRecursively(dataDirectory);
+            }
         }
     }
 

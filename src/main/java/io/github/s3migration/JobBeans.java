@@ -15,7 +15,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * @param embedded the embedded servers' object writer (quicker than S3 for the sample data); absent in production
  */
 record JobBeans(JobOptions options, MigrationSettings settings, ConnectionSettings connection, DataSource dataSource,
-        S3Client s3, MigrationRun run, ProgressReport report, DeadLetters deadLetters, RunLogFile logFile, Optional<RunLock> lock,
+        S3Client s3, MigrationRun run, ProgressReport report, DeadLetters deadLetters, OutcomeRecords outcomes,
+        RunLogFile logFile, Optional<RunLock> lock,
         S3RequestGate gate, AttemptTimeouts attemptTimeouts, Optional<SampleDataset.ObjectWriter> embedded) {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobBeans.class);
@@ -50,7 +51,16 @@ record JobBeans(JobOptions options, MigrationSettings settings, ConnectionSettin
         return new LegacyRowIds(dataSource, settings);
     }
 
+    /** Where this run's log file and, if it writes, its outcome records are. */
     void announceLogFile() {
         logFile.path().ifPresent(path -> LOG.info("The log file for this run is {}", path));
+        if (options.recordsOutcomes()) {
+            LOG.info("The outcome records of this run go to {}", outcomes.plannedPath());
+        }
+    }
+
+    /** From now on, what happens to each row (or object) goes into this run's outcome records. */
+    void recordOutcomes(String mode) {
+        outcomes.open(mode);
     }
 }

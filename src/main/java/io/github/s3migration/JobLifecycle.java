@@ -69,6 +69,8 @@ final class JobLifecycle extends MainListenerSupport {
             case JobOptions.STATUS -> new StatusMode(job);
             case JobOptions.VERIFY -> new VerifyMode(job);
             case JobOptions.DEAD_LETTERS -> new DeadLettersMode(job);
+            case JobOptions.CLEANUP -> new CleanupMode(job, confirmation);
+            case JobOptions.ROLLBACK -> new RollbackMode(job, confirmation);
             case JobOptions.PREPARE -> new PrepareMode(job, confirmation);
             // The check is automated: the destructive step, preparing its dataset, was the one to confirm.
             case JobOptions.CHECK -> new MigrateMode(job, new Confirmation("integration check"),

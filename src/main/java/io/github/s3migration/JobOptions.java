@@ -6,8 +6,9 @@ import org.apache.camel.spi.PropertiesComponent;
 
 /** What this run does, as opposed to what it migrates: the mode, the operator's switches, the dataset to prepare. */
 public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean assumeYes, boolean embedded,
-        int embeddedSampleRows, String logDir, boolean jsonLogs, long statusMaxListedObjects, int stopTimeoutSeconds, boolean lock,
-        int metricsLingerSeconds, Dataset dataset) {
+        int embeddedSampleRows, String embeddedDataDir, String logDir, String outcomeDir, boolean jsonLogs, long statusMaxListedObjects,
+        int stopTimeoutSeconds, boolean lock, int metricsLingerSeconds, Dataset dataset, Cleanup cleanup,
+        String rollbackRun) {
 
     /** The simulated dataset of the prepare and check modes. */
     public record Dataset(long rows, double legacyShare, int minObjectBytes, int maxObjectBytes, boolean allowDestroy) {
@@ -15,12 +16,25 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
 
     public static final String MIGRATE = "migrate";
     public static final String REPLAY = "replay";
+    public static final String CLEANUP = "cleanup";
+    public static final String ROLLBACK = "rollback";
     public static final String STATUS = "status";
     public static final String VERIFY = "verify";
     public static final String DEAD_LETTERS = "dead-letters";
     public static final String PREPARE = "prepare";
     public static final String CHECK = "check";
-    private static final List<String> MODES = List.of(MIGRATE, REPLAY, STATUS, VERIFY, DEAD_LETTERS, PREPARE, CHECK);
+    private static final List<String> MODES = List.of(MIGRATE, REPLAY, STATUS, VERIFY, DEAD_LETTERS, PREPARE, CHECK,
+            CLEANUP, ROLLBACK);
+
+    /**
+     * The cleanup of legacy objects.
+     *
+     * @param referencedBy  columns besides the migration's own that may still hold a legacy key
+     * @param minAgeHours   how long ago a row must have been migrated for its legacy object to go
+     * @param execute       delete; false: only say what would be deleted
+     */
+    public record Cleanup(List<ColumnReference> referencedBy, int minAgeHours, boolean execute) {
+    }
 
     static JobOptions from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
@@ -34,11 +48,27 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
         return new JobOptions(mode, settings.flag("migration.dry-run"), settings.flag("migration.verbose"),
                 settings.flag("migration.assume-yes"), settings.flag("migration.embedded"),
                 settings.integer("migration.embedded.sample-rows", 0, 10_000_000),
-                settings.text("migration.log-dir"),
+                settings.text("migration.embedded.data-dir"),
+                settings.text("migration.log-dir"), settings.required("migration.outcome-dir"),
                 settings.choice("migration.log-format", List.of("text", "json")).equals("json"),
                 settings.integer("migration.status.max-listed-objects", 0, Integer.MAX_VALUE),
                 settings.integer("migration.stop-timeout-seconds", 1, 3_600), settings.flag("migration.lock"),
-                settings.integer("migration.metrics-linger-seconds", 0, 3_600), dataset);
+                settings.integer("migration.metrics-linger-seconds", 0, 3_600), dataset,
+                new Cleanup(ColumnReference.list(settings, "migration.cleanup.referenced-by"),
+                        settings.integer("migration.cleanup.min-age-hours", 0, 100_000),
+                        settings.flag("migration.cleanup.execute")),
+                mode.equals(ROLLBACK) ? rollbackRun(settings) : "");
+    }
+
+    private static String rollbackRun(Settings settings) {
+        String run = settings.optional("migration.rollback.run").orElseThrow(() -> new InvalidConfigurationException(
+                "migration.mode=rollback needs migration.rollback.run=<run id> (the id in the name of the run's log"
+                        + " file or outcome records)"));
+        if (!OutcomeRecords.isRunId(run)) {
+            throw new InvalidConfigurationException("migration.rollback.run is not a run id (yyyyMMdd-HHmmss-xxxx): '"
+                    + run + "'");
+        }
+        return run;
     }
 
     /** Modes that copy objects and update rows. */
@@ -48,7 +78,17 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
 
     /** Runs that write (not a dry run): one at a time per migration. */
     public boolean writes() {
-        return prepares() || (migrates() && !dryRun);
+        return prepares() || recordsOutcomes();
+    }
+
+    /** Runs that write outcome records: those that change rows or delete objects. */
+    public boolean recordsOutcomes() {
+        return ((migrates() || mode.equals(ROLLBACK)) && !dryRun) || cleanupDeletes();
+    }
+
+    /** A cleanup that deletes, rather than one that says what it would delete. */
+    public boolean cleanupDeletes() {
+        return mode.equals(CLEANUP) && cleanup.execute() && !dryRun;
     }
 
     /** Modes that drop the table and empty the buckets to build a simulated dataset. */

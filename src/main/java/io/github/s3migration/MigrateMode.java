@@ -55,6 +55,7 @@ record MigrateMode(JobBeans job, Confirmation confirmation, IntegrationCheck che
             return Optional.of(ExitCode.DONE);
         }
         confirmation.ask("Are you sure you want to perform the migration over this data status?");
+        job.recordOutcomes(job.options().mode());
         LOG.info("Migrating legacy data (run {}, batch size {}, parallelism {})", run.runId(), settings.batchSize(),
                 settings.parallelism());
         run.start(rowsToMigrate, settings.batchSize());

@@ -23,6 +23,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
@@ -53,7 +54,9 @@ public class MigrationConfiguration implements CamelConfiguration {
                         + " checkout: ./mvnw compile camel:run): run it with -Dcamel.main.profile=prod and the"
                         + " MIGRATION_* environment variables");
             }
-            environment = EmbeddedEnvironment.start(settings.sourceBucket(), settings.targetBucket());
+            environment = EmbeddedEnvironment.start(
+                    options.embeddedDataDir().isEmpty() ? null : Path.of(options.embeddedDataDir()),
+                    settings.sourceBucket(), settings.targetBucket());
             registry.bind(EmbeddedEnvironment.NAME, EmbeddedEnvironment.class, environment, null, "close");
             connection = environment.connectionSettings();
         } else {
@@ -76,10 +79,12 @@ public class MigrationConfiguration implements CamelConfiguration {
                 settings.parallelism() + all.pipeline().listingThreads() + 4, requests.requestTimeout(), gate,
                 attemptTimeouts);
         registry.bind("s3Client", S3Client.class, s3, null, "close");
-        if (environment != null && !options.prepares()) {
+        if (environment != null && environment.fresh() && !options.prepares()) {
             environment.createSampleRows(dataSource, s3, settings, options.embeddedSampleRows());
         }
         DeadLetters deadLetters = new DeadLetters(run, settings);
+        OutcomeRecords outcomes = new OutcomeRecords(Path.of(options.outcomeDir()), run.runId(), settings);
+        registry.bind("outcomeRecords", OutcomeRecords.class, outcomes, null, "close");
 
         // The beans the routes name.
         ProgressReport report = new ProgressReport(run);
@@ -90,7 +95,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("rowPlanner", new RowPlanner(settings.keyMapping()));
         registry.bind("failedAttempt", new FailedAttempt());
         registry.bind("copyRequest", new CopyRequest(settings, attemptTimeouts));
-        registry.bind("targetListing", new TargetListing(s3, settings));
+        registry.bind("pageListing", new PageListing(s3, settings));
         registry.bind("retryPolicy", all.retry().policy());
         registry.bind("retryBudget", all.retry().budget());
         registry.bind("pollFailures", new PollFailures(run, all.retry().maxTotalSeconds()));
@@ -101,8 +106,8 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("permanentS3Failure", new TransientS3Failures());
         registry.bind("deadLetters", deadLetters);
         // What the job's modes use, in one piece.
-        registry.bind("jobBeans", new JobBeans(options, settings, connection, dataSource, s3, run, report, deadLetters, logFile,
-                lock, gate, attemptTimeouts, Optional.ofNullable(environment)));
+        registry.bind("jobBeans", new JobBeans(options, settings, connection, dataSource, s3, run, report, deadLetters, outcomes,
+                logFile, lock, gate, attemptTimeouts, Optional.ofNullable(environment)));
     }
 
     /** The embedded servers are provided at build time: the packaged jar and the image do without them. */
@@ -164,6 +169,9 @@ public class MigrationConfiguration implements CamelConfiguration {
                 // S3-compatible servers reject the SDK's newer default checksums
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                // Where S3 requires a checksum (DeleteObjects), Content-MD5 too, as S3-compatible servers such as
+                // MinIO require (aws/aws-sdk-java-v2#5805); the SDK adds its CRC32 header all the same.
+                .addPlugin(LegacyMd5Plugin.create())
                 .httpClientBuilder(httpClient.builder(maxConnections, timeout))
                 // Camel's redelivery policy is the one place that retries, so attempts are counted once.
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())

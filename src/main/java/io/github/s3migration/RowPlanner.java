@@ -9,15 +9,17 @@ import org.apache.camel.Processor;
 
 /**
  * Plans the move of the polled row in the body for the migrate-object route, as exchange properties: the plan
- * ({@link RowMigration#PROPERTY}), its {@code sourceKey} and {@code targetKey}, and {@code targetExists} as the batch's
- * listing answered it (absent when unknown). A processor rather than simple expressions on the plan
+ * ({@link RowMigration#PROPERTY}, with its legacy object's size and ETag where listed), its {@code sourceKey} and
+ * {@code targetKey}, and {@code targetExists} as the batch's listing answered it (absent when unknown). A processor rather than simple expressions on the plan
  * ({@code ${exchangeProperty.migrationRow.targetKey}}): simple parses such an OGNL path again at every evaluation,
  * and that was a large share of the job's CPU per row.
  */
 public final class RowPlanner implements Processor {
 
-    /** The batch's existing target keys, from {@link TargetListing}; absent when each row must ask S3 itself. */
+    /** The batch's existing target keys, from {@link PageListing}; absent when each row must ask S3 itself. */
     public static final String EXISTING_TARGETS = "existingTargets";
+    /** The batch's legacy objects by key, from {@link PageListing}; absent when not known. */
+    public static final String SOURCE_OBJECTS = "sourceObjects";
 
     /** The row's keys, for the routes' log lines and S3 requests. */
     public static final String SOURCE_KEY = "sourceKey";
@@ -35,6 +37,10 @@ public final class RowPlanner implements Processor {
     @Override
     public void process(Exchange exchange) throws InvalidPayloadException {
         RowMigration row = keys.plan(exchange.getMessage().getMandatoryBody(Map.class));
+        Map<?, ?> sourceObjects = exchange.getProperty(SOURCE_OBJECTS, Map.class);
+        if (sourceObjects != null) {
+            row = row.withSource((RowMigration.SourceObject) sourceObjects.get(row.sourceKey()));
+        }
         exchange.setProperty(RowMigration.PROPERTY, row);
         exchange.setProperty(SOURCE_KEY, row.sourceKey());
         exchange.setProperty(TARGET_KEY, row.targetKey());

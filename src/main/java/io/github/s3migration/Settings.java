@@ -120,15 +120,19 @@ final class Settings {
     /** Table and column names go into SQL text, so only plain identifiers are accepted (schema.table for tables). */
     String identifier(String key, boolean schemaQualified) {
         String value = required(key);
+        if (!isIdentifier(value, schemaQualified)) {
+            throw new InvalidConfigurationException(key + " is not a plain SQL identifier: '" + value + "'");
+        }
+        return value;
+    }
+
+    static boolean isIdentifier(String value, boolean schemaQualified) {
         String[] parts = value.split("\\.", -1);
         boolean valid = parts.length == 1 || (schemaQualified && parts.length == 2);
         for (String part : parts) {
             valid &= IDENTIFIER.matcher(part).matches();
         }
-        if (!valid) {
-            throw new InvalidConfigurationException(key + " is not a plain SQL identifier: '" + value + "'");
-        }
-        return value;
+        return valid;
     }
 
     /** migration.db.url is read from MIGRATION_DB_URL under the prod profile, and so on for every key. */

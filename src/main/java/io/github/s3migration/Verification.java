@@ -6,16 +6,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -53,7 +50,7 @@ final class Verification {
                 + " WHERE starts_with(" + settings.sqlKeyColumn() + ", ?) ORDER BY " + settings.sqlKeyColumn() + " COLLATE \"C\"";
         long rows = 0;
         long missing = 0;
-        Iterator<S3Object> objects = new ListedObjects(bucket, prefix);
+        Iterator<S3Object> objects = new ListedObjects(s3, bucket, prefix);
         byte[] object = null;
         try (Connection connection = dataSource.getConnection()) {
             // A cursor: PostgreSQL streams the rows only outside auto-commit.
@@ -83,41 +80,5 @@ final class Verification {
         }
         LOG.info("{} {} rows checked against bucket {}: {} point at a missing object", rows, kind, bucket, missing);
         return missing;
-    }
-
-    /** The objects under a prefix in S3 order, a page of 1,000 at a time, each page retried while its failure may pass. */
-    private final class ListedObjects implements Iterator<S3Object> {
-
-        private final String bucket;
-        private final String prefix;
-        private Iterator<S3Object> page = Collections.emptyIterator();
-        private String continuation;
-        private boolean lastPage;
-
-        ListedObjects(String bucket, String prefix) {
-            this.bucket = bucket;
-            this.prefix = prefix;
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (!page.hasNext() && !lastPage) {
-                String token = continuation;
-                ListObjectsV2Response response = TransientS3Failures.retried(() -> s3.listObjectsV2(b -> b.bucket(bucket)
-                        .prefix(prefix).continuationToken(token)));
-                page = response.contents().iterator();
-                continuation = response.nextContinuationToken();
-                lastPage = !Boolean.TRUE.equals(response.isTruncated());
-            }
-            return page.hasNext();
-        }
-
-        @Override
-        public S3Object next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return page.next();
-        }
     }
 }

@@ -107,7 +107,8 @@ class ApplicationTest {
 
     private int run(Map<String, String> settings) {
         Map<String, String> overrides = new HashMap<>(Map.of("migration.dead-letter-dir", deadLetterDir.toString(),
-                "migration.log-dir", logDir.toString()));
+                "migration.log-dir", logDir.toString(),
+                "migration.outcome-dir", deadLetterDir.resolve("outcomes").toString()));
         overrides.putAll(settings);
         return MigrationApplication.run(overrides);
     }

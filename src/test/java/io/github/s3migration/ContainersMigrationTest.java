@@ -89,6 +89,12 @@ class ContainersMigrationTest {
     @Nested
     @Order(3)
     @EnabledIf(value = WITH_DOCKER, disabledReason = WITHOUT_DOCKER)
+    class AfterMigration extends AfterMigrationScenarios {
+    }
+
+    @Nested
+    @Order(4)
+    @EnabledIf(value = WITH_DOCKER, disabledReason = WITHOUT_DOCKER)
     class Resilience extends ResilienceScenarios {
     }
 }

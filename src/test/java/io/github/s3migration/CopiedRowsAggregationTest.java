@@ -19,7 +19,7 @@ class CopiedRowsAggregationTest {
     private final CopiedRowsAggregation aggregation = new CopiedRowsAggregation(run);
 
     @Test
-    void rowsGatherInTheOrderTheyArriveAndAreCountedByHowTheirObjectGotThere() {
+    void rowsGatherInTheOrderTheyArriveAndAreCountedAndMarkedByHowTheirObjectGotThere() {
         RowMigration copied = new RowMigration(7, "image/7.png", "avatar/7.png");
         RowMigration present = new RowMigration(3, "image/3.png", "avatar/3.png");
         RowMigration unknown = new RowMigration(5, "image/5.png", "avatar/5.png");
@@ -28,7 +28,7 @@ class CopiedRowsAggregationTest {
         batch = aggregation.aggregate(batch, row(present, true));
         batch = aggregation.aggregate(batch, row(unknown, null));
 
-        assertThat(batch.getMessage().getBody(List.class)).containsExactly(copied, present, unknown);
+        assertThat(batch.getMessage().getBody(List.class)).containsExactly(copied, present.inPlace(true), unknown);
         assertThat(run.objectsCopied()).isEqualTo(2);
         assertThat(run.objectsAlreadyPresent()).isEqualTo(1);
     }

@@ -70,6 +70,7 @@ class CopyObjectRouteTest extends CamelMainTestSupport {
         properties.put("migration.embedded.sample-rows", "20");
         properties.put("migration.dead-letter-dir", deadLetterDir.toString());
         properties.put("migration.log-dir", "");
+        properties.put("migration.outcome-dir", deadLetterDir.resolve("outcomes").toString());
         properties.put("migration.parallelism", "16");
         properties.put("migration.poll-delay-ms", "20");
         properties.put("migration.retry.max-total-seconds", Integer.toString(RETRY_BUDGET_SECONDS));

@@ -54,6 +54,11 @@ class EmbeddedMigrationTest {
 
     @Nested
     @Order(3)
+    class AfterMigration extends AfterMigrationScenarios {
+    }
+
+    @Nested
+    @Order(4)
     class Resilience extends ResilienceScenarios {
     }
 }

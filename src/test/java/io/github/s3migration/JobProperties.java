@@ -25,6 +25,7 @@ final class JobProperties {
         properties.put("migration.progress-interval-ms", "1000");
         properties.put("migration.log-dir", output.resolve("logs").toString());
         properties.put("migration.dead-letter-dir", output.resolve("dead-letters").toString());
+        properties.put("migration.outcome-dir", output.resolve("outcomes").toString());
         System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("bench.job."))
                 .forEach(name -> properties.put(name.substring("bench.job.".length()), System.getProperty(name)));
     }

@@ -413,15 +413,6 @@ abstract class OperatorScenarios extends ScenarioSupport {
         }
     }
 
-    /** Runs the job with these settings: it must refuse with exit code 1 and one ERROR line, which says this. */
-    void assertRefusedWithOneLine(String message, String... keyValues) {
-        try (ConsoleCapture console = new ConsoleCapture()) {
-            assertThat(migrate(keyValues)).isEqualTo(ExitCode.CANNOT_RUN.code());
-            assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
-                    .satisfies(line -> assertThat(line).contains(message));
-        }
-    }
-
     /** No row points at the target prefix and no object is in the target bucket. */
     void assertNothingWritten() throws SQLException {
         assertThat(keys()).allMatch(key -> key.startsWith("image/"));

@@ -13,6 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -27,6 +31,9 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What the migration scenarios share: they run the job end to end, as an operator runs it, against a real PostgreSQL
@@ -45,6 +52,8 @@ abstract class ScenarioSupport {
     Path deadLetterDir;
     @TempDir
     Path logDir;
+    @TempDir
+    Path outcomeDir;
     HikariDataSource db;
     S3Client s3;
     /** The runner's (EmbeddedMigrationTest, ContainersMigrationTest). */
@@ -80,6 +89,32 @@ abstract class ScenarioSupport {
     /** Runs the job as an operator would, against this scenario's servers; returns its exit code. */
     int migrate(String... keyValues) {
         return MigrationApplication.run(settings(keyValues));
+    }
+
+    /** Runs the job with these settings: it must refuse with exit code 1 and one ERROR line, which says this. */
+    void assertRefusedWithOneLine(String message, String... keyValues) {
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            assertThat(migrate(keyValues)).isEqualTo(ExitCode.CANNOT_RUN.code());
+            assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
+                    .satisfies(line -> assertThat(line).contains(message));
+        }
+    }
+
+    /**
+     * Migrates rows image/avatar-1.png, ... while another writer gives row 5 another legacy key: its copy is held 4 s
+     * at a proxy, and the row is changed once row 6's object is copied. Returns the run's exit code.
+     */
+    int migrateWhileAnotherWriterChangesRowFive() throws Exception {
+        try (FaultInjectingProxy slow = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(),
+                "avatar-5.png", 4_000)) {
+            ExecutorService job = Executors.newSingleThreadExecutor();
+            Future<Integer> run = job.submit(() -> migrate("migration.s3.endpoint", slow.endpoint()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> objectKeys(PRODUCTION_BUCKET).contains("avatar/avatar-6.png"));
+            execute("UPDATE avatars SET path = 'image/changed-by-someone.png' WHERE id = 5");
+            int exitCode = run.get(1, TimeUnit.MINUTES);
+            job.shutdown();
+            return exitCode;
+        }
     }
 
     /** The job in a JVM of its own, its console in a file under the log directory. */
@@ -120,6 +155,7 @@ abstract class ScenarioSupport {
         overrides.put("migration.poll-delay-ms", "20");
         overrides.put("migration.assume-yes", "true");
         overrides.put("migration.log-dir", logDir.toString());
+        overrides.put("migration.outcome-dir", outcomeDir.toString());
         for (int i = 0; i < keyValues.length; i += 2) {
             overrides.put(keyValues[i], keyValues[i + 1]);
         }
@@ -130,7 +166,7 @@ abstract class ScenarioSupport {
     List<String> logLines() throws IOException {
         List<String> lines = new ArrayList<>();
         try (Stream<Path> files = Files.list(logDir)) {
-            for (Path file : files.sorted().toList()) {
+            for (Path file : files.filter(file -> file.toString().endsWith(".log")).sorted().toList()) {
                 lines.addAll(Files.readAllLines(file));
             }
         }
@@ -211,6 +247,27 @@ abstract class ScenarioSupport {
             }
         }
         return letters;
+    }
+
+    /** Every run's outcome records, oldest run first. */
+    List<Path> outcomeFiles() throws IOException {
+        try (Stream<Path> files = Files.list(outcomeDir)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".outcomes.jsonl")).sorted().toList();
+        }
+    }
+
+    /** Every line of the file, each of which must be a whole JSON object. */
+    static List<JsonNode> records(Path file) {
+        try {
+            List<JsonNode> records = new ArrayList<>();
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(file)) {
+                records.add(json.readTree(line));
+            }
+            return records;
+        } catch (IOException e) {
+            throw new AssertionError("Not a file of whole JSON lines: " + file, e);
+        }
     }
 
     void emptyOrCreate(String bucket) {

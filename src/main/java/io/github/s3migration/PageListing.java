@@ -1,10 +1,12 @@
 package io.github.s3migration;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,21 +16,27 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The existence check for a whole batch at once: one listing of the target keys between the batch's first and last
- * target key, instead of a HEAD per row. Keys of consecutive rows usually sit close together, so a page or two
+ * What a page of polled rows needs to know from S3, a listing of each bucket's key range at a time instead of a
+ * request per row: which of its target objects already exist (the existence check), and the size and ETag of its
+ * legacy objects (for the outcome records). Keys of consecutive rows usually sit close together, so a page or two
  * answers for the batch; when they are spread out (the listing would run long) or the listing fails, the answer is
- * "unknown" and each row asks S3 with a HEAD of its own, through the usual retries.
+ * "unknown": each row then asks S3 with a HEAD of its own for its target, and its record goes without size and ETag.
  */
-public final class TargetListing {
+public final class PageListing {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TargetListing.class);
-    private static final int FIRST_PAGE_KEYS = 32;
+    private static final Logger LOG = LoggerFactory.getLogger(PageListing.class);
+    /**
+     * A first migration finds a batch's target range empty and the first page past its last key (filled by the
+     * batches copied alongside), so a short first page answers it; when the range is populated (a re-run), full pages
+     * follow.
+     */
+    private static final int FIRST_TARGET_PAGE_KEYS = 32;
 
     private final S3Client s3;
     private final MigrationSettings settings;
     private final KeyMapping mapping;
 
-    public TargetListing(S3Client s3, MigrationSettings settings) {
+    public PageListing(S3Client s3, MigrationSettings settings) {
         this.s3 = s3;
         this.settings = settings;
         this.mapping = settings.keyMapping();
@@ -36,21 +44,47 @@ public final class TargetListing {
 
     /**
      * The target keys of these polled rows that already exist, or null when that is not known: rows whose key cannot
-     * move are left out (they fail on their own), and a listing that fails or would exceed two keys per row plus a
-     * page gives way to one HEAD per row.
+     * move are left out (they fail on their own).
      */
     public Set<String> existingTargets(List<Map<String, Object>> rows) {
+        Map<String, S3Object> listed = listed(settings.targetBucket(), plannedKeys(rows, RowMigration::targetKey),
+                FIRST_TARGET_PAGE_KEYS);
+        return listed == null ? null : listed.keySet();
+    }
+
+    /** The legacy objects of these polled rows, by key, as listed; null when not known. */
+    public Map<String, RowMigration.SourceObject> sourceObjects(List<Map<String, Object>> rows) {
+        List<String> keys = plannedKeys(rows, RowMigration::sourceKey);
+        Map<String, S3Object> listed = listed(settings.sourceBucket(), keys, keys.size() + 1);
+        if (listed == null) {
+            return null;
+        }
+        Map<String, RowMigration.SourceObject> objects = new HashMap<>();
+        listed.forEach((key, object) -> objects.put(key, new RowMigration.SourceObject(object.size(), object.eTag())));
+        return objects;
+    }
+
+    private List<String> plannedKeys(List<Map<String, Object>> rows, Function<RowMigration, String> key) {
         List<String> keys = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
             try {
-                keys.add(mapping.plan(row).targetKey());
+                keys.add(key.apply(mapping.plan(row)));
             } catch (InvalidRowException | ClassCastException | NullPointerException e) {
                 // This row goes to a dead letter with its reason when it is migrated on its own.
             }
         }
-        if (keys.isEmpty()) {
+        return keys;
+    }
+
+    /**
+     * Those of the keys that exist in the bucket, by key, or null when that is not known: the listing failed, or
+     * would exceed two keys per wanted key plus a page.
+     */
+    static Map<String, S3Object> listed(S3Client s3, String bucket, List<String> unsortedKeys, int firstPageKeys) {
+        if (unsortedKeys.isEmpty()) {
             return null;
         }
+        List<String> keys = new ArrayList<>(unsortedKeys);
         keys.sort(S3KeyOrder.COMPARATOR);
         String first = keys.get(0);
         String last = keys.get(keys.size() - 1);
@@ -59,17 +93,15 @@ public final class TargetListing {
         // the listing begins at the batch's first key or just before.
         String startAfter = first.substring(0, first.offsetByCodePoints(first.length(), -1));
         Set<String> wanted = new HashSet<>(keys);
-        Set<String> existing = new HashSet<>();
+        Map<String, S3Object> existing = new HashMap<>();
         int budget = 2 * keys.size() + 1_000;
         String continuation = null;
         try {
             do {
                 String token = continuation;
-                // Pages are parsed whole. A first migration finds the batch's range empty and the first page past
-                // its last key (filled by the batches copied alongside), so a short first page answers it; when the
-                // range is populated (a re-run), full pages follow.
-                int pageSize = Math.min(token == null ? FIRST_PAGE_KEYS : 1_000, budget);
-                ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(settings.targetBucket())
+                // Pages are parsed whole: no longer than the range needs.
+                int pageSize = Math.min(token == null ? firstPageKeys : 1_000, budget);
+                ListObjectsV2Response page = s3.listObjectsV2(b -> b.bucket(bucket)
                         .prefix(prefix)
                         .startAfter(token == null ? startAfter : null)
                         .continuationToken(token)
@@ -79,17 +111,21 @@ public final class TargetListing {
                         return existing;
                     }
                     if (wanted.contains(object.key())) {
-                        existing.add(object.key());
+                        existing.put(object.key(), object);
                     }
                 }
                 budget -= page.contents().size();
                 continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
             } while (continuation != null && budget > 0);
         } catch (SdkException e) {
-            LOG.debug("Listing the batch's target keys failed, checking each one with a HEAD: {}", e.getMessage());
+            LOG.debug("Listing a page's keys in {} failed; not known: {}", bucket, e.getMessage());
             return null;
         }
         return continuation == null ? existing : null;
+    }
+
+    private Map<String, S3Object> listed(String bucket, List<String> keys, int firstPageKeys) {
+        return listed(s3, bucket, keys, firstPageKeys);
     }
 
     private static String commonPrefix(String first, String last) {
