@@ -35,10 +35,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * migration.cleanup.min-age-hours ago.
  * </ol>
  * The legacy prefix is listed a page of 1,000 at a time, beside a listing of the target prefix (target keys sort as
- * their legacy keys do, the prefix aside); each page is two queries and one DeleteObjects request, so memory stays
+ * their legacy keys do, the prefix aside); each page is one query and one DeleteObjects request, so memory stays
  * flat. First, the legacy keys that rows hold (one scan of each referencing column) and the outcome records of every
- * run go into temporary tables of the cleanup's database session, where each page looks its keys up. Nothing outside
- * the legacy prefix is ever listed or deleted.
+ * run go into temporary tables of the cleanup's database session, where each page looks its keys up in one query.
+ * Nothing outside the legacy prefix is ever listed or deleted.
  */
 final class LegacyCleanup {
 
@@ -197,8 +197,7 @@ final class LegacyCleanup {
     private void cleanPage(Connection connection, List<S3Object> page, TargetObjects targets, Instant migratedBy,
             boolean delete) throws SQLException {
         List<String> keys = page.stream().map(S3Object::key).toList();
-        Map<String, ColumnReference> referencedBy = referencedBy(connection, keys);
-        Map<String, Instant> migratedAt = migratedAt(connection, keys);
+        Map<String, KeyFacts> facts = keyFacts(connection, keys);
         List<S3Object> deletable = new ArrayList<>();
         List<OutcomeRecords.Outcome> records = new ArrayList<>();
         String time = Instant.now().toString();
@@ -207,11 +206,12 @@ final class LegacyCleanup {
             String key = legacy.key();
             String targetKey = settings.targetPrefix() + key.substring(settings.sourcePrefix().length());
             S3Object target = targets.find(targetKey);
-            Instant migrated = migratedAt.get(key);
+            ColumnReference referencedBy = facts.get(key).referencedBy();
+            Instant migrated = facts.get(key).migratedAt();
             String reason;
-            if (referencedBy.containsKey(key)) {
+            if (referencedBy != null) {
                 referenced++;
-                reason = "still referenced by " + referencedBy.get(key);
+                reason = "still referenced by " + referencedBy;
             } else if (target == null) {
                 targetMissing++;
                 reason = "no target object " + settings.targetBucket() + "/" + targetKey;
@@ -279,34 +279,35 @@ final class LegacyCleanup {
                 .collect(Collectors.joining(", ")));
     }
 
-    /** The first column (the migration's own first) holding each of these keys that one does. */
-    private Map<String, ColumnReference> referencedBy(Connection connection, List<String> keys) throws SQLException {
-        Map<String, ColumnReference> found = new HashMap<>();
-        try (PreparedStatement query = connection.prepareStatement("SELECT legacy_key, min(referencing_column) FROM "
-                + REFERENCES + " WHERE legacy_key = ANY(CAST(? AS text[])) GROUP BY legacy_key")) {
+    /**
+     * For each of these keys that has any: the first column holding it (the migration's own first), and the last time
+     * an outcome record says its row was migrated. One query for the page.
+     */
+    private Map<String, KeyFacts> keyFacts(Connection connection, List<String> keys) throws SQLException {
+        Map<String, KeyFacts> facts = new HashMap<>();
+        try (PreparedStatement query = connection.prepareStatement("SELECT k.key,"
+                + " (SELECT min(referencing_column) FROM " + REFERENCES + " r WHERE r.legacy_key = k.key),"
+                + " (SELECT max(migrated_at) FROM " + MIGRATION_TIMES + " m WHERE m.legacy_key = k.key)"
+                + " FROM unnest(CAST(? AS text[])) AS k(key)")) {
             query.setArray(1, connection.createArrayOf("text", keys.toArray()));
             try (ResultSet result = query.executeQuery()) {
                 while (result.next()) {
-                    found.put(result.getString(1), referencing.get(result.getInt(2)));
+                    int column = result.getInt(2);
+                    ColumnReference referencedBy = result.wasNull() ? null : referencing.get(column);
+                    Timestamp migratedAt = result.getTimestamp(3);
+                    facts.put(result.getString(1),
+                            new KeyFacts(referencedBy, migratedAt == null ? null : migratedAt.toInstant()));
                 }
             }
         }
-        return found;
+        return facts;
     }
 
-    private Map<String, Instant> migratedAt(Connection connection, List<String> keys) throws SQLException {
-        Map<String, Instant> times = new HashMap<>();
-        try (PreparedStatement query = connection.prepareStatement("SELECT legacy_key, max(migrated_at) FROM "
-                + MIGRATION_TIMES + " WHERE legacy_key = ANY(CAST(? AS text[])) GROUP BY legacy_key")) {
-            query.setArray(1, connection.createArrayOf("text", keys.toArray()));
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    Timestamp time = result.getTimestamp(2);
-                    times.put(result.getString(1), time.toInstant());
-                }
-            }
-        }
-        return times;
+    /**
+     * @param referencedBy null: no row holds the key
+     * @param migratedAt   null: no record of its row's migration
+     */
+    private record KeyFacts(ColumnReference referencedBy, Instant migratedAt) {
     }
 
     /** One DeleteObjects request for the page; each key it could not delete gets a dead letter. */
