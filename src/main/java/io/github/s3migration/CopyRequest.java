@@ -17,10 +17,12 @@ public final class CopyRequest implements Processor {
     private static final String COPY_OPERATION = "CopyObject";
 
     private final MigrationSettings settings;
+    private final TargetObjectSettings targetObjects;
     private final AttemptTimeouts timeouts;
 
-    public CopyRequest(MigrationSettings settings, AttemptTimeouts timeouts) {
+    public CopyRequest(MigrationSettings settings, TargetObjectSettings targetObjects, AttemptTimeouts timeouts) {
         this.settings = settings;
+        this.targetObjects = targetObjects;
         this.timeouts = timeouts;
     }
 
@@ -30,6 +32,7 @@ public final class CopyRequest implements Processor {
         CopyObjectRequest.Builder request = CopyObjectRequest.builder()
                 .sourceBucket(settings.sourceBucket()).sourceKey(row.sourceKey())
                 .destinationBucket(settings.targetBucket()).destinationKey(row.targetKey());
+        targetObjects.applyTo(request);
         // Set here rather than by the interceptor, which would build the request a second time.
         request.overrideConfiguration(o -> o.apiCallAttemptTimeout(
                 exchange.getProperty(FailedAttempt.ATTEMPT_CUT_OFF, false, Boolean.class) ? timeouts.ceiling()

@@ -14,7 +14,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * @param lock     absent with migration.lock=false
  * @param embedded the embedded servers' object writer (quicker than S3 for the sample data); absent in production
  */
-record JobBeans(JobOptions options, MigrationSettings settings, ConnectionSettings connection, DataSource dataSource,
+record JobBeans(JobOptions options, MigrationSettings settings, TargetObjectSettings targetObjects,
+        ConnectionSettings connection, DataSource dataSource,
         S3Client s3, MigrationRun run, ProgressReport report, DeadLetters deadLetters, OutcomeRecords outcomes,
         RunLogFile logFile, Optional<RunLock> lock,
         S3RequestGate gate, AttemptTimeouts attemptTimeouts, Optional<SampleDataset.ObjectWriter> embedded) {

@@ -7,7 +7,8 @@ import org.apache.camel.spi.PropertiesComponent;
  * job with one line naming the key. The defaults are those of application.properties, nowhere else.
  */
 record JobSettings(JobOptions options, MigrationSettings migration, PipelineSettings pipeline,
-        S3RequestSettings requests, RetrySettings retry, DatabaseTimeouts databaseTimeouts) {
+        S3RequestSettings requests, RetrySettings retry, DatabaseTimeouts databaseTimeouts,
+        TargetObjectSettings targetObjects) {
 
     static JobSettings read(PropertiesComponent properties) {
         UnknownSettings.refuse(properties);
@@ -21,6 +22,7 @@ record JobSettings(JobOptions options, MigrationSettings migration, PipelineSett
                     + " add -Dcamel.main.profile=prod (or -Dmigration.embedded=false)");
         }
         return new JobSettings(options, migration, PipelineSettings.from(properties, migration),
-                S3RequestSettings.from(properties), RetrySettings.from(properties), DatabaseTimeouts.from(properties));
+                S3RequestSettings.from(properties), RetrySettings.from(properties), DatabaseTimeouts.from(properties),
+                TargetObjectSettings.from(properties));
     }
 }

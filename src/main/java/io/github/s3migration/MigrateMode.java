@@ -29,6 +29,7 @@ record MigrateMode(JobBeans job, Confirmation confirmation, IntegrationCheck che
                 + job.connection().databaseName() + " after copying objects from " + settings.sourceBucket() + " to "
                 + settings.targetBucket() + " on " + job.connection().s3Name() + ". Are you sure you want to continue?");
         Preflight.check(job.dataSource(), job.s3(), settings, job.connection(), run.runId(), !dryRun);
+        Preflight.warnIfPublicObjectsTurnPrivate(job.s3(), settings, job.targetObjects());
         if (!dryRun) {
             job.deadLetters().checkWritable();
         }

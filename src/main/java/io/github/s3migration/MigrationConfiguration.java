@@ -94,7 +94,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("pipelineSettings", all.pipeline());
         registry.bind("rowPlanner", new RowPlanner(settings.keyMapping()));
         registry.bind("failedAttempt", new FailedAttempt());
-        registry.bind("copyRequest", new CopyRequest(settings, attemptTimeouts));
+        registry.bind("copyRequest", new CopyRequest(settings, all.targetObjects(), attemptTimeouts));
         registry.bind("pageListing", new PageListing(s3, settings));
         registry.bind("retryPolicy", all.retry().policy());
         registry.bind("retryBudget", all.retry().budget());
@@ -106,8 +106,8 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("permanentS3Failure", new TransientS3Failures());
         registry.bind("deadLetters", deadLetters);
         // What the job's modes use, in one piece.
-        registry.bind("jobBeans", new JobBeans(options, settings, connection, dataSource, s3, run, report, deadLetters, outcomes,
-                logFile, lock, gate, attemptTimeouts, Optional.ofNullable(environment)));
+        registry.bind("jobBeans", new JobBeans(options, settings, all.targetObjects(), connection, dataSource, s3, run, report,
+                deadLetters, outcomes, logFile, lock, gate, attemptTimeouts, Optional.ofNullable(environment)));
     }
 
     /** The embedded servers are provided at build time: the packaged jar and the image do without them. */

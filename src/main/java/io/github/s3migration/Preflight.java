@@ -14,10 +14,13 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.Permission;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Checks before any write that the job can do its work: the table and columns exist with the shape the routes' SQL
@@ -30,6 +33,9 @@ final class Preflight {
     private static final String STRING_CATEGORY = "S";
 
     private static final Logger LOG = LoggerFactory.getLogger(Preflight.class);
+    /** Legacy objects whose ACL is read for the warning. */
+    private static final int ACL_SAMPLE = 3;
+    private static final String ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
 
     private Preflight() {
     }
@@ -52,6 +58,35 @@ final class Preflight {
             s3.putObject(b -> b.bucket(settings.targetBucket()).key(probe), RequestBody.fromString(runId));
             s3.deleteObject(b -> b.bucket(settings.targetBucket()).key(probe));
         });
+    }
+
+    /**
+     * CopyObject does not copy an object's ACL: when the first few legacy objects are readable by anyone and the copies
+     * would not be (no public migration.target.acl), says so before the confirmation, since the site would serve 403s
+     * for every migrated row.
+     */
+    static void warnIfPublicObjectsTurnPrivate(S3Client s3, MigrationSettings settings, TargetObjectSettings target) {
+        if (target.publicRead()) {
+            return;
+        }
+        try {
+            for (S3Object legacy : s3.listObjectsV2(b -> b.bucket(settings.sourceBucket())
+                    .prefix(settings.sourcePrefix()).maxKeys(ACL_SAMPLE)).contents()) {
+                boolean everyoneReads = s3.getObjectAcl(b -> b.bucket(settings.sourceBucket()).key(legacy.key()))
+                        .grants().stream().anyMatch(grant -> ALL_USERS.equals(grant.grantee().uri())
+                                && (grant.permission() == Permission.READ
+                                        || grant.permission() == Permission.FULL_CONTROL));
+                if (everyoneReads) {
+                    LOG.warn("WARNING: legacy objects such as {}/{} are readable by anyone, and their copies will not"
+                            + " be (CopyObject does not copy the ACL): set migration.target.acl=public-read to keep them"
+                            + " public", settings.sourceBucket(), legacy.key());
+                    return;
+                }
+            }
+        } catch (SdkException e) {
+            LOG.info("Could not read the ACL of the legacy objects ({}); the copies get the target bucket's default"
+                    + " access unless migration.target.acl is set", MigrationApplication.describe(e));
+        }
     }
 
     private static void s3Check(String access, String key, String bucket, Runnable request) {

@@ -1,8 +1,13 @@
 package io.github.s3migration;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -10,6 +15,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -303,6 +311,62 @@ abstract class CoreScenarios extends ScenarioSupport {
             execute("ALTER TABLE avatars RENAME COLUMN \"order\" TO id");
         }
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    @Test
+    void withAPublicReadTargetAclEveryCopyIsReadableWithoutCredentials() throws Exception {
+        insertRows(numberedKeys("image/", 3), true);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+        assertThat(anonymousGet(PRODUCTION_BUCKET, "avatar/avatar-1.png")).as("a private copy").isEqualTo(403);
+
+        execute("UPDATE avatars SET path = replace(path, 'avatar/', 'image/')");
+        assertThat(migrate("migration.target.acl", "public-read", "migration.skip-existing", "false"))
+                .isEqualTo(ExitCode.DONE.code());
+
+        for (String key : keys()) {
+            assertThat(anonymousGet(PRODUCTION_BUCKET, key)).as(key).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void publicLegacyObjectsThatWouldTurnPrivateAreWarnedAboutBeforeTheConfirmation() throws Exception {
+        insertRows(numberedKeys("image/", 3), true);
+        for (String key : numberedKeys("image/", 3)) {
+            s3.putObjectAcl(b -> b.bucket(LEGACY_BUCKET).key(key).acl(ObjectCannedACL.PUBLIC_READ));
+        }
+        String warning = "WARNING: legacy objects such as sketch-legacy-s3/image/avatar-1.png are readable by anyone,"
+                + " and their copies will not be (CopyObject does not copy the ACL): set migration.target.acl=public-read"
+                + " to keep them public";
+
+        assertThat(migrate("migration.dry-run", "true")).isEqualTo(ExitCode.DONE.code());
+        assertThat(migrate("migration.target.acl", "public-read")).isEqualTo(ExitCode.DONE.code());
+
+        List<String> lines = logLines();
+        assertThat(lines).filteredOn(line -> line.endsWith(warning)).hasSize(1);
+        assertThat(lines.stream().filter(line -> line.endsWith(warning)).findFirst().map(lines::indexOf).orElseThrow())
+                .isLessThan(lines.indexOf(lines.stream().filter(line -> line.contains("Dry run: 3 legacy rows would be"
+                        + " migrated")).findFirst().orElseThrow()));
+    }
+
+    @Test
+    void contentTypeAndUserMetadataArriveAsTheyWere() throws Exception {
+        insertRows(List.of("image/a.png"), false);
+        s3.putObject(b -> b.bucket(LEGACY_BUCKET).key("image/a.png").contentType("image/png")
+                .cacheControl("max-age=86400").metadata(Map.of("owner", "42")), RequestBody.fromString("png bytes"));
+
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+
+        HeadObjectResponse copy = s3.headObject(b -> b.bucket(PRODUCTION_BUCKET).key("avatar/a.png"));
+        assertThat(copy.contentType()).isEqualTo("image/png");
+        assertThat(copy.cacheControl()).isEqualTo("max-age=86400");
+        assertThat(copy.metadata()).containsEntry("owner", "42");
+    }
+
+    /** The status of a GET without credentials, as a browser asks for an avatar. */
+    private int anonymousGet(String bucket, String key) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(connection().s3Endpoint() + "/" + bucket + "/" + key)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private void givenObjectAlreadyCopied() throws Exception {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,6 +50,23 @@ class JobSettingsTest {
         assertThatThrownBy(() -> JobSettings.read(TestProperties.overDefaults(key, value)))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessage(message);
+    }
+
+    @Test
+    void howCopiesAreStoredIsOneOfWhatS3Knows() {
+        TargetObjectSettings target = JobSettings.read(TestProperties.overDefaults("migration.target.acl",
+                "public-read", "migration.target.storage-class", "STANDARD_IA", "migration.target.sse", "aws:kms",
+                "migration.target.sse-kms-key-id", "alias/avatars")).targetObjects();
+        assertThat(target.publicRead()).isTrue();
+        assertThat(target.storageClass()).contains(StorageClass.STANDARD_IA);
+        assertThat(target.sseKmsKeyId()).contains("alias/avatars");
+        assertThat(JobSettings.read(TestProperties.overDefaults()).targetObjects().publicRead()).isFalse();
+        assertThatThrownBy(() -> JobSettings.read(TestProperties.overDefaults("migration.target.acl", "public")))
+                .hasMessageStartingWith("migration.target.acl must be empty or one of authenticated-read,"
+                        + " aws-exec-read, bucket-owner-full-control, bucket-owner-read, private, public-read,"
+                        + " public-read-write, not 'public'");
+        assertThatThrownBy(() -> JobSettings.read(TestProperties.overDefaults("migration.target.sse-kms-key-id",
+                "alias/avatars"))).hasMessage("migration.target.sse-kms-key-id needs migration.target.sse=aws:kms");
     }
 
     @Test
