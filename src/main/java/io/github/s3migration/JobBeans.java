@@ -43,8 +43,8 @@ record JobBeans(JobOptions options, MigrationSettings settings, TargetObjectSett
         }
     }
 
-    /** The rows that point at a missing target object, listed; their count. */
-    long verify() throws Exception {
+    /** The rows that point at a missing object, or at one that differs from its legacy source, listed and counted. */
+    Verification.Problems verify() throws Exception {
         return new Verification(dataSource, s3, settings, options.verbose()).run();
     }
 

@@ -138,17 +138,17 @@ final class MigrationEnd {
     }
 
     private ExitCode reportCheck(DataStatus status) {
-        long missing;
+        long verifyProblems;
         try {
-            missing = job.verify();
+            verifyProblems = job.verify().total();
         } catch (Exception e) {
             LOG.warn("WARNING: could not verify: {}", MigrationApplication.describe(e));
-            missing = -1;
+            verifyProblems = -1;
         }
         if (status == null) {
             check.problems().add("the data status after the migration could not be measured");
         } else {
-            check.after(status, run.deadLetters(), missing);
+            check.after(status, run.deadLetters(), verifyProblems);
         }
         if (check.problems().isEmpty()) {
             LOG.info("No problems detected!");

@@ -1,12 +1,11 @@
 package io.github.s3migration;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.Iterator;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -16,15 +15,26 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Checks that every production row's object exists in the target bucket and every legacy row's object in the source
- * bucket. Rows (sorted by key in byte order) and the bucket listing (returned in that order, page by page) are walked
- * side by side, so memory stays flat and there is one request per thousand objects, not one per row.
+ * Checks every production row's object in the target bucket: that it exists, and that it is the same as its legacy
+ * source where that still exists (size and ETag; size alone when either was uploaded in parts, whose ETag is not a
+ * digest of the content); and every legacy row's object in the source bucket. Lists the objects under the target
+ * prefix that no row points at. Rows (sorted by key in byte order) and the bucket listings (returned in that order,
+ * page by page) are walked side by side, so memory stays flat and there is one request per thousand objects, not one
+ * per row.
  */
 final class Verification {
 
     private static final Logger LOG = LoggerFactory.getLogger(Verification.class);
     private static final int SHOWN_WITHOUT_VERBOSE = 10;
     private static final int FETCH_SIZE = 1_000;
+
+    /** What verify found: rows pointing at a missing object, at one that differs from its legacy source. */
+    record Problems(long missing, long different) {
+
+        long total() {
+            return missing + different;
+        }
+    }
 
     private final DataSource dataSource;
     private final S3Client s3;
@@ -38,20 +48,29 @@ final class Verification {
         this.verbose = verbose;
     }
 
-    /** Returns the number of rows whose object is missing. */
-    long run() throws SQLException {
-        long missing = check("production", settings.targetBucket(), settings.targetPrefix());
-        missing += check("legacy", settings.sourceBucket(), settings.sourcePrefix());
-        return missing;
+    Problems run() throws SQLException {
+        Problems production = check("production", settings.targetBucket(), settings.targetPrefix(),
+                new Walk(s3, settings.sourceBucket(), settings.sourcePrefix(), object -> { }));
+        Problems legacy = check("legacy", settings.sourceBucket(), settings.sourcePrefix(), null);
+        return new Problems(production.missing() + legacy.missing(), production.different());
     }
 
-    private long check(String kind, String bucket, String prefix) throws SQLException {
+    /**
+     * @param sources the legacy objects, to compare each row's object with, and then to list the objects no row points
+     *     at; null: neither
+     */
+    private Problems check(String kind, String bucket, String prefix, Walk sources) throws SQLException {
         String sql = "SELECT " + settings.sqlIdColumn() + ", " + settings.sqlKeyColumn() + " FROM " + settings.sqlTable()
                 + " WHERE starts_with(" + settings.sqlKeyColumn() + ", ?) ORDER BY " + settings.sqlKeyColumn() + " COLLATE \"C\"";
         long rows = 0;
         long missing = 0;
-        Iterator<S3Object> objects = new ListedObjects(s3, bucket, prefix);
-        byte[] object = null;
+        long different = 0;
+        long[] orphans = new long[1];
+        Walk objects = new Walk(s3, bucket, prefix, orphan -> {
+            if (sources != null && (++orphans[0] <= SHOWN_WITHOUT_VERBOSE || verbose)) {
+                LOG.info("* orphan: {}/{} (no row points at it)", bucket, orphan.key());
+            }
+        });
         try (Connection connection = dataSource.getConnection()) {
             // A cursor: PostgreSQL streams the rows only outside auto-commit.
             connection.setAutoCommit(false);
@@ -62,14 +81,23 @@ final class Verification {
                     while (result.next()) {
                         rows++;
                         String key = result.getString(2);
-                        byte[] wanted = key.getBytes(StandardCharsets.UTF_8);
-                        while ((object == null || Arrays.compareUnsigned(object, wanted) < 0) && objects.hasNext()) {
-                            object = objects.next().key().getBytes(StandardCharsets.UTF_8);
-                        }
-                        if (object == null || !Arrays.equals(object, wanted)) {
+                        S3Object object = objects.find(key);
+                        if (object == null) {
                             missing++;
                             if (verbose || missing <= SHOWN_WITHOUT_VERBOSE) {
                                 LOG.info("* missing: row {} points at {}/{}", result.getLong(1), bucket, key);
+                            }
+                            continue;
+                        }
+                        String sourceKey = settings.sourcePrefix() + key.substring(prefix.length());
+                        S3Object source = sources == null ? null : sources.find(sourceKey);
+                        if (source != null && differ(object, source)) {
+                            different++;
+                            if (verbose || different <= SHOWN_WITHOUT_VERBOSE) {
+                                LOG.info("* different: row {} points at {}/{}, which differs from its legacy source"
+                                        + " {}/{}: size {} (legacy {}), ETag {} (legacy {})", result.getLong(1), bucket,
+                                        key, settings.sourceBucket(), sourceKey, object.size(), source.size(),
+                                        object.eTag(), source.eTag());
                             }
                         }
                     }
@@ -78,7 +106,68 @@ final class Verification {
                 connection.rollback();
             }
         }
+        if (sources != null) {
+            objects.finish();
+        }
         LOG.info("{} {} rows checked against bucket {}: {} point at a missing object", rows, kind, bucket, missing);
-        return missing;
+        if (sources != null) {
+            LOG.info("{} {} rows point at an object that differs from its legacy source (size and ETag compared where"
+                    + " the legacy object still exists; size alone for an object uploaded in parts)", different, kind);
+            LOG.info("{} objects under {}/{} are not pointed at by any row", orphans[0], bucket, prefix);
+        }
+        return new Problems(missing, different);
+    }
+
+    /** Whether a copy is not its source: sizes differ, or single-part ETags (content digests) do. */
+    static boolean differ(S3Object copy, S3Object source) {
+        if (copy.size().longValue() != source.size().longValue()) {
+            return true;
+        }
+        String copyTag = copy.eTag();
+        String sourceTag = source.eTag();
+        return copyTag != null && sourceTag != null && !copyTag.contains("-") && !sourceTag.contains("-")
+                && !copyTag.equals(sourceTag);
+    }
+
+    /** A listing walked forward to keys asked for in S3 order; each object passed over unasked goes to a consumer. */
+    private static final class Walk {
+
+        private final Iterator<S3Object> listing;
+        private final Consumer<S3Object> unmatched;
+        private S3Object current;
+        private boolean currentMatched;
+
+        Walk(S3Client s3, String bucket, String prefix, Consumer<S3Object> unmatched) {
+            this.listing = new ListedObjects(s3, bucket, prefix);
+            this.unmatched = unmatched;
+        }
+
+        /** The object at this key, or null. */
+        S3Object find(String key) {
+            while ((current == null || S3KeyOrder.COMPARATOR.compare(current.key(), key) < 0) && listing.hasNext()) {
+                advance();
+            }
+            if (current != null && current.key().equals(key)) {
+                currentMatched = true;
+                return current;
+            }
+            return null;
+        }
+
+        /** Walks to the end of the listing, so that every object no key was asked for is passed on. */
+        void finish() {
+            while (listing.hasNext()) {
+                advance();
+            }
+            advance();
+        }
+
+        private void advance() {
+            if (current != null && !currentMatched) {
+                unmatched.accept(current);
+            }
+            current = listing.hasNext() ? listing.next() : null;
+            currentMatched = false;
+        }
     }
 }

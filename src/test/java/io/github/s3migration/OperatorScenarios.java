@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -125,6 +126,34 @@ abstract class OperatorScenarios extends ScenarioSupport {
         assertThat(migrate("migration.mode", "verify")).isEqualTo(ExitCode.PROBLEMS_FOUND.code());
         assertThat(logLines()).anyMatch(line -> line.endsWith(
                 "* missing: row 12 points at sketch-production-s3/avatar/avatar-12.png"));
+    }
+
+    @Test
+    void verifyReportsACopyThatDiffersFromItsSourceAndObjectsNoRowPointsAt() throws Exception {
+        insertRows(numberedKeys("image/", 20), true);
+        assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
+        // The same size, one byte changed: only the ETag tells them apart.
+        byte[] legacy = s3.getObjectAsBytes(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-5.png")).asByteArray();
+        byte[] changed = legacy.clone();
+        changed[changed.length - 1]++;
+        s3.putObject(b -> b.bucket(PRODUCTION_BUCKET).key("avatar/avatar-5.png"), RequestBody.fromBytes(changed));
+        insertObject(PRODUCTION_BUCKET, "avatar/orphan.png", "uploaded by hand");
+
+        assertThat(migrate("migration.mode", "verify")).isEqualTo(ExitCode.PROBLEMS_FOUND.code());
+
+        assertThat(logLines())
+                .anyMatch(line -> line.contains("* different: row 5 points at sketch-production-s3/avatar/avatar-5.png,"
+                        + " which differs from its legacy source sketch-legacy-s3/image/avatar-5.png: size "
+                        + legacy.length + " (legacy " + legacy.length + "), ETag "))
+                .anyMatch(line -> line.endsWith("20 production rows checked against bucket sketch-production-s3: 0 point"
+                        + " at a missing object"))
+                .anyMatch(line -> line.endsWith("1 production rows point at an object that differs from its legacy"
+                        + " source (size and ETag compared where the legacy object still exists; size alone for an"
+                        + " object uploaded in parts)"))
+                .anyMatch(line -> line.endsWith("* orphan: sketch-production-s3/avatar/orphan.png (no row points at it)"))
+                .anyMatch(line -> line.endsWith("1 objects under sketch-production-s3/avatar/ are not pointed at by any"
+                        + " row"))
+                .anyMatch(line -> line.endsWith("1 rows point at an object that differs from its legacy source"));
     }
 
     @Test
