@@ -92,7 +92,9 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("progressReport", report);
         registry.bind("migrationSettings", settings);
         registry.bind("pipelineSettings", all.pipeline());
-        registry.bind("rowPlanner", new RowPlanner(settings.keyMapping()));
+        TargetCheck targetCheck = new TargetCheck(all.targetObjects().overwriteConflicts());
+        registry.bind("targetCheck", targetCheck);
+        registry.bind("rowPlanner", new RowPlanner(settings.keyMapping(), targetCheck));
         registry.bind("failedAttempt", new FailedAttempt());
         registry.bind("copyRequest", new CopyRequest(settings, all.targetObjects(), attemptTimeouts));
         registry.bind("pageListing", new PageListing(s3, settings));

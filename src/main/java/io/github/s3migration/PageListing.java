@@ -43,13 +43,11 @@ public final class PageListing {
     }
 
     /**
-     * The target keys of these polled rows that already exist, or null when that is not known: rows whose key cannot
-     * move are left out (they fail on their own).
+     * The target objects of these polled rows that already exist, by key, or null when that is not known: rows whose
+     * key cannot move are left out (they fail on their own).
      */
-    public Set<String> existingTargets(List<Map<String, Object>> rows) {
-        Map<String, S3Object> listed = listed(settings.targetBucket(), plannedKeys(rows, RowMigration::targetKey),
-                FIRST_TARGET_PAGE_KEYS);
-        return listed == null ? null : listed.keySet();
+    public Map<String, S3Object> existingTargets(List<Map<String, Object>> rows) {
+        return listed(settings.targetBucket(), plannedKeys(rows, RowMigration::targetKey), FIRST_TARGET_PAGE_KEYS);
     }
 
     /** The legacy objects of these polled rows, by key, as listed; null when not known. */

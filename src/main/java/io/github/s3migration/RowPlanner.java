@@ -1,11 +1,11 @@
 package io.github.s3migration;
 
 import java.util.Map;
-import java.util.Set;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Processor;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Plans the move of the polled row in the body for the migrate-object route, as exchange properties: the plan
@@ -16,7 +16,7 @@ import org.apache.camel.Processor;
  */
 public final class RowPlanner implements Processor {
 
-    /** The batch's existing target keys, from {@link PageListing}; absent when each row must ask S3 itself. */
+    /** The batch's existing target objects by key, from {@link PageListing}; absent when each row must ask S3 itself. */
     public static final String EXISTING_TARGETS = "existingTargets";
     /** The batch's legacy objects by key, from {@link PageListing}; absent when not known. */
     public static final String SOURCE_OBJECTS = "sourceObjects";
@@ -25,13 +25,18 @@ public final class RowPlanner implements Processor {
     public static final String SOURCE_KEY = "sourceKey";
     public static final String TARGET_KEY = "targetKey";
 
-    /** True when the target object is already there, false when it is not; absent when not known yet. */
+    /**
+     * True when the row's copy is already at its target key, false when a copy is needed; absent when not known yet.
+     * A different object there fails the row ({@link TargetCheck}).
+     */
     public static final String TARGET_EXISTS = "targetExists";
 
     private final KeyMapping keys;
+    private final TargetCheck targetCheck;
 
-    public RowPlanner(KeyMapping keys) {
+    public RowPlanner(KeyMapping keys, TargetCheck targetCheck) {
         this.keys = keys;
+        this.targetCheck = targetCheck;
     }
 
     @Override
@@ -44,8 +49,13 @@ public final class RowPlanner implements Processor {
         exchange.setProperty(RowMigration.PROPERTY, row);
         exchange.setProperty(SOURCE_KEY, row.sourceKey());
         exchange.setProperty(TARGET_KEY, row.targetKey());
-        Set<?> existingTargets = exchange.getProperty(EXISTING_TARGETS, Set.class);
+        Map<?, ?> existingTargets = exchange.getProperty(EXISTING_TARGETS, Map.class);
+        Boolean inPlace = null;
+        if (existingTargets != null) {
+            S3Object target = (S3Object) existingTargets.get(row.targetKey());
+            inPlace = target != null && targetCheck.inPlace(row, target.size(), target.eTag());
+        }
         // Setting null removes the property.
-        exchange.setProperty(TARGET_EXISTS, existingTargets == null ? null : existingTargets.contains(row.targetKey()));
+        exchange.setProperty(TARGET_EXISTS, inPlace);
     }
 }

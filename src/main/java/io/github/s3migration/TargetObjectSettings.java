@@ -14,10 +14,11 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 /**
  * How each copy is stored at the target: its access (a canned ACL), storage class and encryption; each empty: the
  * bucket's default. CopyObject does not copy the ACL, so without one a public legacy object becomes a private copy.
- * Content-Type, metadata and tags are copied as they are.
+ * Content-Type, metadata and tags are copied as they are. And whether a different object already at a row's target
+ * key is copied over ({@link TargetCheck}).
  */
 public record TargetObjectSettings(Optional<ObjectCannedACL> acl, Optional<StorageClass> storageClass,
-        Optional<ServerSideEncryption> sse, Optional<String> sseKmsKeyId) {
+        Optional<ServerSideEncryption> sse, Optional<String> sseKmsKeyId, boolean overwriteConflicts) {
 
     static TargetObjectSettings from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
@@ -32,7 +33,8 @@ public record TargetObjectSettings(Optional<ObjectCannedACL> acl, Optional<Stora
                         ObjectCannedACL.knownValues().stream().map(ObjectCannedACL::toString)),
                 known(settings, "migration.target.storage-class", StorageClass::fromValue,
                         StorageClass.knownValues().stream().map(StorageClass::toString)),
-                sse, kmsKey);
+                sse, kmsKey, settings.choice("migration.target.on-conflict", List.of("fail", "overwrite"))
+                        .equals("overwrite"));
     }
 
     private static <T> Optional<T> known(Settings settings, String key, Function<String, T> parse,

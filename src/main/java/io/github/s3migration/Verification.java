@@ -120,13 +120,7 @@ final class Verification {
 
     /** Whether a copy is not its source: sizes differ, or single-part ETags (content digests) do. */
     static boolean differ(S3Object copy, S3Object source) {
-        if (copy.size().longValue() != source.size().longValue()) {
-            return true;
-        }
-        String copyTag = copy.eTag();
-        String sourceTag = source.eTag();
-        return copyTag != null && sourceTag != null && !copyTag.contains("-") && !sourceTag.contains("-")
-                && !copyTag.equals(sourceTag);
+        return TargetCheck.differ(copy.size(), copy.eTag(), source.size(), source.eTag());
     }
 
     /** A listing walked forward to keys asked for in S3 order; each object passed over unasked goes to a consumer. */

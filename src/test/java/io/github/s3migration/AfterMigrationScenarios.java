@@ -31,7 +31,8 @@ abstract class AfterMigrationScenarios extends ScenarioSupport {
         insertRows(numberedKeys("image/", 8), true);
         insertRows(List.of("other/unexpected.png"), false);
         s3.deleteObject(b -> b.bucket(LEGACY_BUCKET).key("image/avatar-3.png"));
-        insertObject(PRODUCTION_BUCKET, "avatar/avatar-4.png", "copied earlier");
+        s3.copyObject(b -> b.sourceBucket(LEGACY_BUCKET).sourceKey("image/avatar-4.png")
+                .destinationBucket(PRODUCTION_BUCKET).destinationKey("avatar/avatar-4.png"));
 
         assertThat(migrateWhileAnotherWriterChangesRowFive()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
 

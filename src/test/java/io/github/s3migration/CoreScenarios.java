@@ -58,13 +58,13 @@ abstract class CoreScenarios extends ScenarioSupport {
     }
 
     @Test
-    void existenceCheckKeepsObjectsAlreadyAtTheTarget() throws Exception {
-        givenObjectAlreadyCopied();
+    void existenceCheckKeepsObjectsAlreadyCopied() throws Exception {
+        givenObjectAtTheTarget("legacy a");
 
         assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).containsExactly("avatar/a.png", "avatar/b.png");
-        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("copied earlier");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
         assertThat(content(PRODUCTION_BUCKET, "avatar/b.png")).isEqualTo("legacy b");
         assertThat(logLines()).anyMatch(line -> line.contains("Migration finished after ")
                 && line.contains(": 1 files copied, 1 already present, 2 rows updated"));
@@ -76,15 +76,44 @@ abstract class CoreScenarios extends ScenarioSupport {
         insertRows(List.of("image/a.png", "image/z.png"), false);
         insertObject(LEGACY_BUCKET, "image/a.png", "legacy a");
         insertObject(LEGACY_BUCKET, "image/z.png", "legacy z");
-        insertObject(PRODUCTION_BUCKET, "avatar/z.png", "copied earlier");
-        dataset().uploadObjects(
-                IntStream.rangeClosed(1, 1_100).mapToObj(i -> "avatar/m-" + i + ".png").toList(), 3);
+        insertObject(PRODUCTION_BUCKET, "avatar/z.png", "legacy z");
+        givenMoreKeysBetweenTheTargetsThanOneListingReads();
 
         assertThat(migrate()).isEqualTo(ExitCode.DONE.code());
 
         assertThat(keys()).containsExactly("avatar/a.png", "avatar/z.png");
         assertThat(content(PRODUCTION_BUCKET, "avatar/a.png")).isEqualTo("legacy a");
-        assertThat(content(PRODUCTION_BUCKET, "avatar/z.png")).isEqualTo("copied earlier");
+        assertThat(logLines()).anyMatch(line -> line.contains("Migration finished after ")
+                && line.contains(": 1 files copied, 1 already present, 2 rows updated"));
+    }
+
+    @ParameterizedTest(name = "target keys far apart (a HEAD each): {0}")
+    @ValueSource(booleans = {false, true})
+    void aDifferentObjectAtATargetKeyIsNeitherPointedAtNorOverwrittenUnlessAsked(boolean farApart) throws Exception {
+        insertRows(List.of("image/a.png", "image/z.png"), false);
+        insertObject(LEGACY_BUCKET, "image/a.png", "legacy a");
+        insertObject(LEGACY_BUCKET, "image/z.png", "legacy z");
+        insertObject(PRODUCTION_BUCKET, "avatar/z.png", "another user's file");
+        if (farApart) {
+            givenMoreKeysBetweenTheTargetsThanOneListingReads();
+        }
+
+        assertThat(migrate()).isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+
+        assertThat(keys()).containsExactly("avatar/a.png", "image/z.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/z.png")).isEqualTo("another user's file");
+        assertThat(deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.get("rowId").asLong()).isEqualTo(2);
+            assertThat(letter.get("errorType").asText()).isEqualTo("TargetConflictException");
+            assertThat(letter.get("errorMessage").asText()).startsWith("a different object is at the target key"
+                    + " avatar/z.png: size 19 (legacy 8), ETag ");
+        });
+
+        assertThat(migrate("migration.target.on-conflict", "overwrite")).isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys()).containsExactly("avatar/a.png", "avatar/z.png");
+        assertThat(content(PRODUCTION_BUCKET, "avatar/z.png")).isEqualTo("legacy z");
+        assertThat(deadLetters()).isEmpty();
     }
 
     @Test
@@ -103,7 +132,7 @@ abstract class CoreScenarios extends ScenarioSupport {
 
     @Test
     void withoutExistenceCheckEveryObjectIsCopied() throws Exception {
-        givenObjectAlreadyCopied();
+        givenObjectAtTheTarget("copied earlier");
 
         assertThat(migrate("migration.skip-existing", "false")).isEqualTo(ExitCode.DONE.code());
 
@@ -369,10 +398,16 @@ abstract class CoreScenarios extends ScenarioSupport {
                 HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    private void givenObjectAlreadyCopied() throws Exception {
+    /** Rows image/a.png and image/b.png with their objects, and at a's target key an object with this content. */
+    private void givenObjectAtTheTarget(String content) throws Exception {
         insertRows(List.of("image/a.png", "image/b.png"), false);
         insertObject(LEGACY_BUCKET, "image/a.png", "legacy a");
         insertObject(LEGACY_BUCKET, "image/b.png", "legacy b");
-        insertObject(PRODUCTION_BUCKET, "avatar/a.png", "copied earlier");
+        insertObject(PRODUCTION_BUCKET, "avatar/a.png", content);
+    }
+
+    /** Between avatar/a.png and avatar/z.png, more keys than one listing reads: each row asks with a HEAD. */
+    private void givenMoreKeysBetweenTheTargetsThanOneListingReads() throws Exception {
+        dataset().uploadObjects(IntStream.rangeClosed(1, 1_100).mapToObj(i -> "avatar/m-" + i + ".png").toList(), 3);
     }
 }
