@@ -38,7 +38,7 @@ record CleanupMode(JobBeans job, Confirmation confirmation) implements JobMode {
         if (deletes) {
             job.printStatus();
         }
-        job.outcomes().path().ifPresent(path -> LOG.info("What happened to each object: jq -c . {}", path));
+        job.pointAtOutcomeRecords("object");
         if (counts.stopped()) {
             return Optional.of(ExitCode.LEGACY_ROWS_LEFT);
         }

@@ -60,6 +60,11 @@ record JobBeans(JobOptions options, MigrationSettings settings, TargetObjectSett
         }
     }
 
+    /** At the end of a run that wrote outcome records: how to read them. */
+    void pointAtOutcomeRecords(String eachWhat) {
+        outcomes.path().ifPresent(path -> LOG.info("What happened to each {}: jq -c . {}", eachWhat, path));
+    }
+
     /** From now on, what happens to each row (or object) goes into this run's outcome records. */
     void recordOutcomes(String mode) {
         outcomes.open(mode);

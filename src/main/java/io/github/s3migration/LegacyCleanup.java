@@ -95,8 +95,7 @@ final class LegacyCleanup {
             loadReferences(connection);
             loadMigrationTimes(connection);
             ListedObjects legacy = new ListedObjects(s3, settings.sourceBucket(), settings.sourcePrefix());
-            TargetObjects targets = new TargetObjects(
-                    new ListedObjects(s3, settings.targetBucket(), settings.targetPrefix()));
+            ListingWalk targets = new ListingWalk(s3, settings.targetBucket(), settings.targetPrefix());
             List<S3Object> page = new ArrayList<>(PAGE);
             try {
                 while (legacy.hasNext()) {
@@ -151,7 +150,7 @@ final class LegacyCleanup {
             List<String> times = new ArrayList<>(PAGE);
             for (Path file : files) {
                 try (Stream<OutcomeRecords.Outcome> outcomes = OutcomeRecords.read(file)) {
-                    outcomes.filter(record -> record.migrated() && isOfThisMigration(record)).forEach(record -> {
+                    outcomes.filter(record -> record.migratedRowOf(settings)).forEach(record -> {
                         keys.add(record.oldKey());
                         times.add(record.time());
                         records[0]++;
@@ -171,13 +170,6 @@ final class LegacyCleanup {
                 directory.toAbsolutePath());
     }
 
-    private boolean isOfThisMigration(OutcomeRecords.Outcome record) {
-        return settings.table().equals(record.table()) && settings.keyColumn().equals(record.column())
-                && settings.sourceBucket().equals(record.sourceBucket())
-                && settings.targetBucket().equals(record.targetBucket())
-                && record.oldKey() != null && record.oldKey().startsWith(settings.sourcePrefix());
-    }
-
     private static void insert(Connection connection, PreparedStatement insert, List<String> keys, List<String> times) {
         if (keys.isEmpty()) {
             return;
@@ -194,7 +186,7 @@ final class LegacyCleanup {
         times.clear();
     }
 
-    private void cleanPage(Connection connection, List<S3Object> page, TargetObjects targets, Instant migratedBy,
+    private void cleanPage(Connection connection, List<S3Object> page, ListingWalk targets, Instant migratedBy,
             boolean delete) throws SQLException {
         List<String> keys = page.stream().map(S3Object::key).toList();
         Map<String, KeyFacts> facts = keyFacts(connection, keys);
@@ -216,6 +208,8 @@ final class LegacyCleanup {
                 targetMissing++;
                 reason = "no target object " + settings.targetBucket() + "/" + targetKey;
             } else if (target.size().longValue() != legacy.size().longValue()
+                    // Stricter than TargetCheck, which takes the size alone for objects uploaded in parts: a delete
+                    // cannot be undone, so only an equal ETag is proof enough.
                     || !String.valueOf(target.eTag()).equals(String.valueOf(legacy.eTag()))) {
                 targetDiffers++;
                 reason = "the target object differs: size " + target.size() + " (legacy " + legacy.size()
@@ -378,24 +372,5 @@ final class LegacyCleanup {
 
     private static RowMigration.SourceObject source(S3Object legacy) {
         return new RowMigration.SourceObject(legacy.size(), legacy.eTag());
-    }
-
-    /** The target listing, walked forward beside the legacy one. */
-    private static final class TargetObjects {
-
-        private final ListedObjects listing;
-        private S3Object next;
-
-        TargetObjects(ListedObjects listing) {
-            this.listing = listing;
-        }
-
-        /** The object at this key, or null; keys must be asked for in S3 order. */
-        S3Object find(String key) {
-            while ((next == null || S3KeyOrder.COMPARATOR.compare(next.key(), key) < 0) && listing.hasNext()) {
-                next = listing.next();
-            }
-            return next != null && next.key().equals(key) ? next : null;
-        }
     }
 }

@@ -66,7 +66,7 @@ final class MigrationEnd {
             LOG.info("{} earlier dead letters were resolved and removed", run.deadLettersResolved());
         }
         job.logFile().path().ifPresent(path -> LOG.info("The log file can be reviewed with: less {}", path));
-        job.outcomes().path().ifPresent(path -> LOG.info("What happened to each row: jq -c . {}", path));
+        job.pointAtOutcomeRecords("row");
         lingerForTheLastScrape(context);
         return exitCode;
     }

@@ -6,7 +6,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -178,12 +177,10 @@ public final class MigrationRun {
      * it was read; say so, naming it, rather than hide it.
      *
      * @param batch   the rows the update was for
-     * @param updated the ids it updated (the statement's RETURNING rows)
+     * @param updatedIds the ids it updated (the statement's RETURNING rows)
      * @return the rows updated
      */
-    public List<RowMigration> rowsUpdated(List<RowMigration> batch, List<Map<String, Object>> updated) {
-        Set<Long> updatedIds = new HashSet<>();
-        updated.forEach(row -> updatedIds.add(((Number) row.get("id")).longValue()));
+    public List<RowMigration> rowsUpdated(List<RowMigration> batch, Set<Long> updatedIds) {
         List<RowMigration> rows = new ArrayList<>(updatedIds.size());
         List<Long> changed = new ArrayList<>();
         for (RowMigration row : batch) {

@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -75,9 +73,15 @@ public final class OutcomeRecords implements AutoCloseable {
             String targetBucket, Long id, String oldKey, String newKey, String outcome, boolean updated, Long size,
             String etag, String reason) {
 
-        /** Whether the row was migrated by this record: its object in place and its key the new one. */
-        boolean migrated() {
-            return updated && (COPIED.equals(outcome) || ALREADY_PRESENT.equals(outcome));
+        /**
+         * Whether this record says a row of this migration (its table, column, buckets and legacy prefix) was
+         * migrated: its object in place and its key the new one. The cleanup and the rollback go by these only.
+         */
+        boolean migratedRowOf(MigrationSettings settings) {
+            return updated && (COPIED.equals(outcome) || ALREADY_PRESENT.equals(outcome)) && id != null
+                    && settings.table().equals(table) && settings.keyColumn().equals(column)
+                    && settings.sourceBucket().equals(sourceBucket) && settings.targetBucket().equals(targetBucket)
+                    && oldKey != null && oldKey.startsWith(settings.sourcePrefix());
         }
     }
 
@@ -123,11 +127,9 @@ public final class OutcomeRecords implements AutoCloseable {
      * The records of a batch whose update ran: its rows updated (copied, or already present), and those the guarded
      * update left alone.
      *
-     * @param updated the ids the update returned
+     * @param updatedIds the ids the update returned
      */
-    public void batchUpdated(List<RowMigration> batch, List<Map<String, Object>> updated) {
-        Set<Long> updatedIds = new HashSet<>();
-        updated.forEach(row -> updatedIds.add(((Number) row.get("id")).longValue()));
+    public void batchUpdated(List<RowMigration> batch, Set<Long> updatedIds) {
         String time = Instant.now().toString();
         List<Outcome> lines = new ArrayList<>(batch.size());
         for (RowMigration row : batch) {

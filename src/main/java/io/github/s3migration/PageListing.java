@@ -6,7 +6,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,12 +46,13 @@ public final class PageListing {
      * key cannot move are left out (they fail on their own).
      */
     public Map<String, S3Object> existingTargets(List<Map<String, Object>> rows) {
-        return listed(settings.targetBucket(), plannedKeys(rows, RowMigration::targetKey), FIRST_TARGET_PAGE_KEYS);
+        return listed(settings.targetBucket(), targetKeys(rows), FIRST_TARGET_PAGE_KEYS);
     }
 
     /** The legacy objects of these polled rows, by key, as listed; null when not known. */
     public Map<String, RowMigration.SourceObject> sourceObjects(List<Map<String, Object>> rows) {
-        List<String> keys = plannedKeys(rows, RowMigration::sourceKey);
+        // The keys as polled: every one is under the legacy prefix, whether or not it can move.
+        List<String> keys = rows.stream().map(row -> (String) row.get("source_key")).toList();
         Map<String, S3Object> listed = listed(settings.sourceBucket(), keys, keys.size() + 1);
         if (listed == null) {
             return null;
@@ -62,11 +62,11 @@ public final class PageListing {
         return objects;
     }
 
-    private List<String> plannedKeys(List<Map<String, Object>> rows, Function<RowMigration, String> key) {
+    private List<String> targetKeys(List<Map<String, Object>> rows) {
         List<String> keys = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
             try {
-                keys.add(key.apply(mapping.plan(row)));
+                keys.add(mapping.plan(row).targetKey());
             } catch (InvalidRowException | ClassCastException | NullPointerException e) {
                 // This row goes to a dead letter with its reason when it is migrated on its own.
             }

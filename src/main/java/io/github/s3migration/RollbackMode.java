@@ -4,16 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * migration.mode=rollback with migration.rollback.run=&lt;run id&gt;: puts the rows that run migrated back to their
  * legacy keys (see {@link RunRollback}), with the data status before and after. A dry run only counts them.
  */
 record RollbackMode(JobBeans job, Confirmation confirmation) implements JobMode {
-
-    private static final Logger LOG = LoggerFactory.getLogger(RollbackMode.class);
 
     @Override
     public Optional<ExitCode> beforeRoutes() throws Exception {
@@ -38,7 +33,7 @@ record RollbackMode(JobBeans job, Confirmation confirmation) implements JobMode 
         if (!dryRun) {
             job.printStatus();
         }
-        job.outcomes().path().ifPresent(path -> LOG.info("What happened to each row: jq -c . {}", path));
+        job.pointAtOutcomeRecords("row");
         return Optional.of(left == 0 ? ExitCode.DONE : ExitCode.LEGACY_ROWS_LEFT);
     }
 }

@@ -58,7 +58,7 @@ final class RunRollback {
              Stream<OutcomeRecords.Outcome> outcomes = OutcomeRecords.read(records)) {
             List<OutcomeRecords.Outcome> page = new ArrayList<>(PAGE);
             Iterator<OutcomeRecords.Outcome> runRecords = outcomes
-                    .filter(record -> record.migrated() && isOfThisMigration(record)).iterator();
+                    .filter(record -> record.migratedRowOf(settings)).iterator();
             try {
                 while (runRecords.hasNext()) {
                     page.add(runRecords.next());
@@ -80,11 +80,6 @@ final class RunRollback {
                 + " alone: {} changed since, {} whose legacy object no longer exists", runId, migrated, rolledBack,
                 dryRun ? "would be rolled back (dry run)" : "rolled back", alreadyBack, changed, legacyMissing);
         return stopped ? Math.max(1, changed + legacyMissing) : changed + legacyMissing;
-    }
-
-    private boolean isOfThisMigration(OutcomeRecords.Outcome record) {
-        return settings.table().equals(record.table()) && settings.keyColumn().equals(record.column())
-                && settings.sourceBucket().equals(record.sourceBucket()) && record.id() != null;
     }
 
     /** One page of the run's rows: each back at its legacy key, or left alone and said why. */

@@ -1,6 +1,9 @@
 package io.github.s3migration;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -8,7 +11,7 @@ import org.apache.camel.Processor;
 /**
  * Sets the guarded batch update's parameters from the rows in the body: three arrays (ids, keys read, new keys) that
  * the statement unnests, so a batch is one statement and one round trip, and its RETURNING clause names exactly the
- * rows it updated.
+ * rows it updated; then reads those ids back once, for the outcome records and the run's counts.
  */
 public final class UpdateParameters implements Processor {
 
@@ -28,5 +31,12 @@ public final class UpdateParameters implements Processor {
         exchange.getMessage().setHeader("ids", ids);
         exchange.getMessage().setHeader("sourceKeys", sourceKeys);
         exchange.getMessage().setHeader("targetKeys", targetKeys);
+    }
+
+    /** The ids the update returned (its RETURNING rows). */
+    public Set<Long> returnedIds(List<Map<String, Object>> returned) {
+        Set<Long> ids = new HashSet<>();
+        returned.forEach(row -> ids.add(((Number) row.get("id")).longValue()));
+        return ids;
     }
 }

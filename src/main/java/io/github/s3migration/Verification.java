@@ -4,8 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Iterator;
-import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -50,7 +48,7 @@ final class Verification {
 
     Problems run() throws SQLException {
         Problems production = check("production", settings.targetBucket(), settings.targetPrefix(),
-                new Walk(s3, settings.sourceBucket(), settings.sourcePrefix(), object -> { }));
+                new ListingWalk(s3, settings.sourceBucket(), settings.sourcePrefix()));
         Problems legacy = check("legacy", settings.sourceBucket(), settings.sourcePrefix(), null);
         return new Problems(production.missing() + legacy.missing(), production.different());
     }
@@ -59,14 +57,14 @@ final class Verification {
      * @param sources the legacy objects, to compare each row's object with, and then to list the objects no row points
      *     at; null: neither
      */
-    private Problems check(String kind, String bucket, String prefix, Walk sources) throws SQLException {
+    private Problems check(String kind, String bucket, String prefix, ListingWalk sources) throws SQLException {
         String sql = "SELECT " + settings.sqlIdColumn() + ", " + settings.sqlKeyColumn() + " FROM " + settings.sqlTable()
                 + " WHERE starts_with(" + settings.sqlKeyColumn() + ", ?) ORDER BY " + settings.sqlKeyColumn() + " COLLATE \"C\"";
         long rows = 0;
         long missing = 0;
         long different = 0;
         long[] orphans = new long[1];
-        Walk objects = new Walk(s3, bucket, prefix, orphan -> {
+        ListingWalk objects = new ListingWalk(s3, bucket, prefix, orphan -> {
             if (sources != null && (++orphans[0] <= SHOWN_WITHOUT_VERBOSE || verbose)) {
                 LOG.info("* orphan: {}/{} (no row points at it)", bucket, orphan.key());
             }
@@ -121,47 +119,5 @@ final class Verification {
     /** Whether a copy is not its source: sizes differ, or single-part ETags (content digests) do. */
     static boolean differ(S3Object copy, S3Object source) {
         return TargetCheck.differ(copy.size(), copy.eTag(), source.size(), source.eTag());
-    }
-
-    /** A listing walked forward to keys asked for in S3 order; each object passed over unasked goes to a consumer. */
-    private static final class Walk {
-
-        private final Iterator<S3Object> listing;
-        private final Consumer<S3Object> unmatched;
-        private S3Object current;
-        private boolean currentMatched;
-
-        Walk(S3Client s3, String bucket, String prefix, Consumer<S3Object> unmatched) {
-            this.listing = new ListedObjects(s3, bucket, prefix);
-            this.unmatched = unmatched;
-        }
-
-        /** The object at this key, or null. */
-        S3Object find(String key) {
-            while ((current == null || S3KeyOrder.COMPARATOR.compare(current.key(), key) < 0) && listing.hasNext()) {
-                advance();
-            }
-            if (current != null && current.key().equals(key)) {
-                currentMatched = true;
-                return current;
-            }
-            return null;
-        }
-
-        /** Walks to the end of the listing, so that every object no key was asked for is passed on. */
-        void finish() {
-            while (listing.hasNext()) {
-                advance();
-            }
-            advance();
-        }
-
-        private void advance() {
-            if (current != null && !currentMatched) {
-                unmatched.accept(current);
-            }
-            current = listing.hasNext() ? listing.next() : null;
-            currentMatched = false;
-        }
     }
 }

@@ -3,9 +3,11 @@ package io.github.s3migration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Tag;
@@ -237,12 +239,8 @@ class MigrationRunTest {
     }
 
     /** The ids the guarded update returned. */
-    private static List<Map<String, Object>> updated(long... ids) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (long id : ids) {
-            rows.add(Map.of("id", id));
-        }
-        return rows;
+    private static Set<Long> updated(long... ids) {
+        return LongStream.of(ids).boxed().collect(Collectors.toSet());
     }
 
     private static List<RowMigration> batch(long... ids) {

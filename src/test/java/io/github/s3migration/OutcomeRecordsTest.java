@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -34,7 +34,7 @@ class OutcomeRecordsTest {
         RowMigration changed = new RowMigration(3, "image/3.png", "avatar/3.png");
 
         List<OutcomeRecords.Outcome> read = writeAndReadBack(records -> records.batchUpdated(
-                List.of(copied, present, changed), List.of(Map.of("id", 1L), Map.of("id", 2))));
+                List.of(copied, present, changed), Set.of(1L, 2L)));
 
         assertThat(read).extracting(OutcomeRecords.Outcome::id, OutcomeRecords.Outcome::outcome,
                 OutcomeRecords.Outcome::updated).containsExactly(
@@ -48,16 +48,16 @@ class OutcomeRecordsTest {
             assertThat(record.newKey()).isEqualTo("avatar/1.png");
             assertThat(record.mode()).isEqualTo("migrate");
             assertThat(record.table()).isEqualTo("avatars");
-            assertThat(record.migrated()).isTrue();
+            assertThat(record.migratedRowOf(SETTINGS)).isTrue();
         });
         assertThat(read.get(2).reason()).contains("changed");
-        assertThat(read.get(2).migrated()).isFalse();
+        assertThat(read.get(2).migratedRowOf(SETTINGS)).isFalse();
     }
 
     @Test
     void aLineCutOffByAMachineFailureIsSkippedAndTheWholeOnesAreRead() throws Exception {
         writeAndReadBack(records -> records.batchUpdated(List.of(new RowMigration(1, "image/1.png", "avatar/1.png")),
-                List.of(Map.of("id", 1L))));
+                Set.of(1L)));
         Path file = OutcomeRecords.files(directory).get(0);
         // Cut off inside a two-byte character, too.
         Files.write(file, Arrays.copyOf("{\"time\":\"2026-12-03T10:00:00Z\",\"id\":2,\"oldKey\":\"image/ü"
