@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -18,10 +19,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Rows per kind (exact) and objects under the source and target prefixes (up to a limit), printed before and after a
  * run in the same format so they compare. Only the two prefixes are listed, in parallel slices whose bounds are keys
- * sampled from the rows, so the status costs a fraction of the migration whatever else the buckets hold.
+ * sampled from the rows, so the status costs a fraction of the migration whatever else the buckets hold. A shard
+ * counts the rows of its slice only and lists no bucket: N shards would list the same buckets N times.
+ *
+ * @param shard the slice whose rows are counted; empty: the whole table
  */
 public record DataStatus(
-        MigrationSettings settings, ObjectCount source, ObjectCount target,
+        MigrationSettings settings, Optional<Shard> shard, ObjectCount source, ObjectCount target,
         long legacyRows, long productionRows, long totalRows) {
 
     /** Objects a listing thread takes on per slice: a listing page, so that slices spread over the threads. */
@@ -35,13 +39,15 @@ public record DataStatus(
      * @param maxListedObjects stop counting past this many objects under a prefix (0: count no objects)
      * @param whyRowsOnly      why no objects are counted (the job is stopping, ...); null to count them
      */
-    public static DataStatus measure(DataSource dataSource, S3Client s3, MigrationSettings settings,
+    static DataStatus measure(DataSource dataSource, S3Client s3, MigrationSettings settings, Optional<Shard> shard,
             long maxListedObjects, String whyRowsOnly) throws SQLException, InterruptedException {
-        long[] rows = countRows(dataSource, settings);
-        if (whyRowsOnly != null || maxListedObjects == 0) {
-            ObjectCount notCounted = ObjectCount.notCounted(whyRowsOnly != null ? whyRowsOnly
-                    : "migration.status.max-listed-objects=0");
-            return new DataStatus(settings, notCounted, notCounted, rows[0], rows[1], rows[2]);
+        long[] rows = countRows(dataSource, settings, shard);
+        String rowsOnly = whyRowsOnly != null ? whyRowsOnly
+                : shard.isPresent() ? "a shard counts the rows of its slice only"
+                : maxListedObjects == 0 ? "migration.status.max-listed-objects=0" : null;
+        if (rowsOnly != null) {
+            ObjectCount notCounted = ObjectCount.notCounted(rowsOnly);
+            return new DataStatus(settings, shard, notCounted, notCounted, rows[0], rows[1], rows[2]);
         }
         int threads = Math.max(4, Math.min(32, settings.parallelism()));
         ExecutorService listings = Executors.newFixedThreadPool(threads);
@@ -56,7 +62,7 @@ public record DataStatus(
                     prefixed(settings.sourcePrefix(), suffixes), expected);
             ObjectCounter.PendingCount target = counter.count(settings.targetBucket(), settings.targetPrefix(),
                     prefixed(settings.targetPrefix(), suffixes), expected);
-            return new DataStatus(settings, source.await(), target.await(), rows[0], rows[1], rows[2]);
+            return new DataStatus(settings, shard, source.await(), target.await(), rows[0], rows[1], rows[2]);
         } finally {
             listings.shutdownNow();
         }
@@ -66,15 +72,18 @@ public record DataStatus(
         return suffixes.stream().map(suffix -> prefix + suffix).toList();
     }
 
-    /** Legacy, production and all rows. */
-    private static long[] countRows(DataSource dataSource, MigrationSettings settings) throws SQLException {
+    /** Legacy, production and all rows (of the shard's slice). */
+    private static long[] countRows(DataSource dataSource, MigrationSettings settings, Optional<Shard> shard)
+            throws SQLException {
         String sql = "SELECT count(*) FILTER (WHERE starts_with(" + settings.sqlKeyColumn() + ", ?)),"
                 + " count(*) FILTER (WHERE starts_with(" + settings.sqlKeyColumn() + ", ?)),"
-                + " count(*) FROM " + settings.sqlTable();
+                + " count(*) FROM " + settings.sqlTable() + " WHERE " + settings.sqlIdColumn() + " BETWEEN ? AND ?";
         try (Connection connection = dataSource.getConnection();
              PreparedStatement count = connection.prepareStatement(sql)) {
             count.setString(1, settings.sourcePrefix());
             count.setString(2, settings.targetPrefix());
+            count.setLong(3, shard.map(Shard::firstId).orElse(Long.MIN_VALUE));
+            count.setLong(4, shard.map(Shard::lastId).orElse(Long.MAX_VALUE));
             try (ResultSet result = count.executeQuery()) {
                 result.next();
                 return new long[] {result.getLong(1), result.getLong(2), result.getLong(3)};
@@ -130,7 +139,7 @@ public record DataStatus(
     public List<String> lines() {
         ObjectCount total = source.plus(target);
         return List.of(
-                "Current data status:",
+                shard.map(slice -> "Current data status of " + slice.describe() + ":").orElse("Current data status:"),
                 objectsLine(source, settings.sourceBucket(), settings.sourcePrefix()),
                 objectsLine(target, settings.targetBucket(), settings.targetPrefix()),
                 total.counted() ? "* " + total.describe() + " total objects found"

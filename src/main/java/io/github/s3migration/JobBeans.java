@@ -34,8 +34,8 @@ record JobBeans(JobOptions options, MigrationSettings settings, TargetObjectSett
      */
     DataStatus printStatus(String whyRowsOnly) {
         try {
-            DataStatus status = DataStatus.measure(dataSource, s3, settings, options.statusMaxListedObjects(),
-                    whyRowsOnly);
+            DataStatus status = DataStatus.measure(dataSource, s3, settings, options.shard(),
+                    options.statusMaxListedObjects(), whyRowsOnly);
             status.lines().forEach(LOG::info);
             return status;
         } catch (Exception e) {

@@ -72,6 +72,7 @@ final class JobLifecycle extends MainListenerSupport {
             case JobOptions.CLEANUP -> new CleanupMode(job, confirmation);
             case JobOptions.ROLLBACK -> new RollbackMode(job, confirmation);
             case JobOptions.PREPARE -> new PrepareMode(job, confirmation);
+            case JobOptions.PLAN -> new PlanMode(job);
             // The check is automated: the destructive step, preparing its dataset, was the one to confirm.
             case JobOptions.CHECK -> new MigrateMode(job, new Confirmation("integration check"),
                     new IntegrationCheck(new PrepareMode(job, confirmation).createDataset()));

@@ -1,6 +1,7 @@
 package io.github.s3migration;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.camel.spi.PropertiesComponent;
 
@@ -8,7 +9,7 @@ import org.apache.camel.spi.PropertiesComponent;
 public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean assumeYes, boolean embedded,
         int embeddedSampleRows, String embeddedDataDir, String logDir, String outcomeDir, boolean jsonLogs, long statusMaxListedObjects,
         int stopTimeoutSeconds, boolean lock, int metricsLingerSeconds, Dataset dataset, Cleanup cleanup,
-        String rollbackRun) {
+        String rollbackRun, Optional<Shard> shard, Plan plan) {
 
     /** The simulated dataset of the prepare and check modes. */
     public record Dataset(long rows, double legacyShare, int minObjectBytes, int maxObjectBytes, boolean allowDestroy) {
@@ -23,8 +24,9 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
     public static final String DEAD_LETTERS = "dead-letters";
     public static final String PREPARE = "prepare";
     public static final String CHECK = "check";
+    public static final String PLAN = "plan";
     private static final List<String> MODES = List.of(MIGRATE, REPLAY, STATUS, VERIFY, DEAD_LETTERS, PREPARE, CHECK,
-            CLEANUP, ROLLBACK);
+            CLEANUP, ROLLBACK, PLAN);
 
     /**
      * The cleanup of legacy objects.
@@ -34,6 +36,29 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
      * @param execute       delete; false: only say what would be deleted
      */
     public record Cleanup(List<ColumnReference> referencedBy, int minAgeHours, boolean execute) {
+    }
+
+    /**
+     * The plan of a sharded migration (migration.mode=plan).
+     *
+     * @param shards      how many shards
+     * @param manifest    a Kubernetes manifest to fill with the plan's values; empty: none
+     * @param manifestOut where the filled manifest goes
+     */
+    public record Plan(int shards, String manifest, String manifestOut) {
+
+        static Plan from(Settings settings, String mode) {
+            if (!mode.equals(PLAN)) {
+                return new Plan(0, "", "");
+            }
+            int shards = settings.optionalInteger(Shard.COUNT, 1, 100_000).orElseThrow(() ->
+                    new InvalidConfigurationException("migration.mode=plan needs " + Shard.COUNT
+                            + "=<number of shards>"));
+            String manifest = settings.text("migration.plan.manifest");
+            String out = settings.optional("migration.plan.manifest-out")
+                    .orElse(manifest.replaceFirst("(\\.ya?ml)?$", ".planned.yaml"));
+            return new Plan(shards, manifest, out);
+        }
     }
 
     static JobOptions from(PropertiesComponent properties) {
@@ -57,7 +82,8 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
                 new Cleanup(ColumnReference.list(settings, "migration.cleanup.referenced-by"),
                         settings.integer("migration.cleanup.min-age-hours", 0, 100_000),
                         settings.flag("migration.cleanup.execute")),
-                mode.equals(ROLLBACK) ? rollbackRun(settings) : "");
+                mode.equals(ROLLBACK) ? rollbackRun(settings) : "", Shard.from(settings, mode),
+                Plan.from(settings, mode));
     }
 
     private static String rollbackRun(Settings settings) {
@@ -65,8 +91,8 @@ public record JobOptions(String mode, boolean dryRun, boolean verbose, boolean a
                 "migration.mode=rollback needs migration.rollback.run=<run id> (the id in the name of the run's log"
                         + " file or outcome records)"));
         if (!OutcomeRecords.isRunId(run)) {
-            throw new InvalidConfigurationException("migration.rollback.run is not a run id (yyyyMMdd-HHmmss-xxxx): '"
-                    + run + "'");
+            throw new InvalidConfigurationException("migration.rollback.run is not a run id (yyyyMMdd-HHmmss-xxxx, a"
+                    + " shard's with -s<index>): '" + run + "'");
         }
         return run;
     }

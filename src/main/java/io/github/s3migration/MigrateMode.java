@@ -40,7 +40,9 @@ record MigrateMode(JobBeans job, Confirmation confirmation, IntegrationCheck che
         LOG.info("NOTE: this job does not delete legacy objects");
         long rowsToMigrate = status.legacyRows();
         if (job.options().mode().equals(JobOptions.REPLAY)) {
-            long[] withLetters = job.deadLetters().rowIds();
+            // A shard replays the letters of its own slice; the others are its siblings'.
+            long[] withLetters = Arrays.stream(job.deadLetters().rowIds())
+                    .filter(id -> job.options().shard().map(shard -> shard.contains(id)).orElse(true)).toArray();
             long[] legacy = job.legacyRowIds().stillLegacy(withLetters);
             removeStaleLetters(withLetters, legacy);
             LOG.info("Replaying {} dead letters of rows still legacy, under {}", legacy.length,
@@ -57,7 +59,8 @@ record MigrateMode(JobBeans job, Confirmation confirmation, IntegrationCheck che
         }
         confirmation.ask("Are you sure you want to perform the migration over this data status?");
         job.recordOutcomes(job.options().mode());
-        LOG.info("Migrating legacy data (run {}, batch size {}, parallelism {})", run.runId(), settings.batchSize(),
+        LOG.info("Migrating legacy data (run {}{}, batch size {}, parallelism {})", run.runId(),
+                job.options().shard().map(shard -> ", " + shard.describe()).orElse(""), settings.batchSize(),
                 settings.parallelism());
         run.start(rowsToMigrate, settings.batchSize());
         return Optional.empty();

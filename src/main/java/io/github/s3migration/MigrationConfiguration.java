@@ -43,7 +43,7 @@ public class MigrationConfiguration implements CamelConfiguration {
             ConsoleFormat.json();
         }
         Registry registry = context.getRegistry();
-        MigrationRun run = new MigrationRun(all.pipeline().rowsInFlight());
+        MigrationRun run = new MigrationRun(all.pipeline().rowsInFlight(), options.shard());
         RunLogFile logFile = RunLogFile.open(options.logDir().isEmpty() ? null : Path.of(options.logDir()), run.runId());
         registry.bind("runLogFile", RunLogFile.class, logFile, null, "close");
         ConnectionSettings connection;
@@ -68,7 +68,8 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("dataSource", DataSource.class, dataSource, null, "close");
         Optional<RunLock> lock = Optional.empty();
         if (options.lock()) {
-            lock = Optional.of(RunLock.of(connection, all.databaseTimeouts(), settings, run.runId()));
+            lock = Optional.of(RunLock.of(connection, all.databaseTimeouts(), settings, options.shard(),
+                    run.runId()));
             registry.bind("runLock", RunLock.class, lock.get(), null, "close");
         }
         S3RequestSettings requests = all.requests();

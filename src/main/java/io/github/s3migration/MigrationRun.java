@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
@@ -26,8 +27,7 @@ public final class MigrationRun {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationRun.class);
     private static final int REPLAY_PAGE = 10_000;
 
-    private final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-            + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+    private final String runId;
     private volatile long startNanos = System.nanoTime();
     private volatile long finishNanos;
     private volatile long startCpuNanos;
@@ -41,7 +41,8 @@ public final class MigrationRun {
     private final List<Runnable> whenFinished = new ArrayList<>();
 
     private final int maxRowsInFlight;
-    private volatile long lastHandedOutId = Long.MIN_VALUE;
+    private volatile long lastHandedOutId;
+    private final long lastIdToHandOut;
     private volatile long legacyRowsAtStart;
     private volatile int batchSize = 1;
     private volatile long[] replayIds;
@@ -57,7 +58,21 @@ public final class MigrationRun {
      *     keeps the copy threads busy while a few slow copies hold their rows
      */
     public MigrationRun(int maxRowsInFlight) {
+        this(maxRowsInFlight, Optional.empty());
+    }
+
+    /**
+     * @param shard the slice of ids this run hands out rows of (and names its run id after, so that shards started in
+     *     the same second never share a log or outcome file); empty: every id
+     */
+    MigrationRun(int maxRowsInFlight, Optional<Shard> shard) {
         this.maxRowsInFlight = maxRowsInFlight;
+        this.runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000))
+                + shard.map(slice -> "-s" + slice.index()).orElse("");
+        long firstId = shard.map(Shard::firstId).orElse(Long.MIN_VALUE);
+        this.lastHandedOutId = firstId == Long.MIN_VALUE ? Long.MIN_VALUE : firstId - 1;
+        this.lastIdToHandOut = shard.map(Shard::lastId).orElse(Long.MAX_VALUE);
     }
 
     public String runId() {
@@ -107,6 +122,11 @@ public final class MigrationRun {
     /** The poller's keyset cursor: only rows with a greater id are handed out, so none is handed out twice. */
     public long lastHandedOutId() {
         return lastHandedOutId;
+    }
+
+    /** The poller's upper bound: the last id of the run's shard. */
+    public long lastIdToHandOut() {
+        return lastIdToHandOut;
     }
 
     /**

@@ -41,7 +41,7 @@ public final class OutcomeRecords implements AutoCloseable {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final String PREFIX = "migration-";
     private static final String SUFFIX = ".outcomes.jsonl";
-    private static final Pattern RUN_ID = Pattern.compile("\\d{8}-\\d{6}-[0-9a-f]{4}");
+    private static final Pattern RUN_ID = Pattern.compile("\\d{8}-\\d{6}-[0-9a-f]{4}(-s\\d+)?");
 
     /** Outcomes of a migration (migrate, replay, check): the first two mean the row was updated. */
     public static final String COPIED = "copied";
@@ -199,7 +199,10 @@ public final class OutcomeRecords implements AutoCloseable {
         return directory.resolve(PREFIX + runId + SUFFIX);
     }
 
-    /** A run id as the job makes them (yyyyMMdd-HHmmss-xxxx), so that it can name a file and nothing else. */
+    /**
+     * A run id as the job makes them (yyyyMMdd-HHmmss-xxxx, a shard's with -s&lt;index&gt;), so that it can name a file
+     * and nothing else.
+     */
     static boolean isRunId(String text) {
         return RUN_ID.matcher(text).matches();
     }

@@ -13,6 +13,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Executors;
@@ -30,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * application name says which run holds it, so that a second run is refused naming the first. If the database
  * restarts mid-run the lock is taken again, unless another run took it meanwhile: then this run stops handing out
  * rows.
+ *
+ * <p>The shards of a sharded migration share the migration's lock and each holds its shard's alone: shards run side by
+ * side, two processes of one shard do not, and neither does an unsharded run beside any shard.
  */
 final class RunLock implements AutoCloseable {
 
@@ -48,30 +53,43 @@ final class RunLock implements AutoCloseable {
 
     private final ConnectionSettings connection;
     private final DatabaseTimeouts timeouts;
+    /** The migration's lock, shared by its shards; then the shard's own, if any. */
     private final long key;
+    private final Optional<Shard> shard;
     private final String holderName;
     private ScheduledExecutorService watchdog;
     private volatile Connection session;
 
-    private RunLock(ConnectionSettings connection, DatabaseTimeouts timeouts, long key, String holderName) {
+    private RunLock(ConnectionSettings connection, DatabaseTimeouts timeouts, long key, Optional<Shard> shard,
+            String holderName) {
         this.connection = connection;
         this.timeouts = timeouts;
         this.key = key;
+        this.shard = shard;
         this.holderName = holderName;
     }
 
     static RunLock of(ConnectionSettings connection, DatabaseTimeouts timeouts, MigrationSettings settings,
-            String runId) {
-        return new RunLock(connection, timeouts, key(settings), "s3-row-migration run " + runId + " on " + host()
-                + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            Optional<Shard> shard, String runId) {
+        return new RunLock(connection, timeouts, key(settings), shard, "s3-row-migration run " + runId
+                + shard.map(slice -> " (shard " + slice.index() + " of " + slice.count() + ")").orElse("") + " on "
+                + host() + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
     }
 
     /** The migration's key: the same table, key column and source prefix give the same lock, whatever else differs. */
     static long key(MigrationSettings settings) {
+        return digest(settings.sqlTable() + '\0' + settings.sqlKeyColumn() + '\0' + settings.sourcePrefix());
+    }
+
+    /** A shard's key: its index within the migration. */
+    private long shardKey(int index) {
+        return digest(Long.toString(key) + "\0shard\0" + index);
+    }
+
+    private static long digest(String text) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest((settings.sqlTable() + '\0'
-                    + settings.sqlKeyColumn() + '\0' + settings.sourcePrefix()).getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.wrap(digest).getLong();
+            return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)))
+                    .getLong();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -86,9 +104,7 @@ final class RunLock implements AutoCloseable {
         try {
             Optional<Connection> locked = tryLock();
             if (locked.isEmpty()) {
-                throw new Refused("Another run of this migration is in progress ("
-                        + holder().orElse("its session is gone but PostgreSQL has not freed its lock yet")
-                        + "): this one wrote nothing; wait for it to end, or stop it");
+                throw new Refused(refusal());
             }
             session = locked.get();
         } catch (SQLException e) {
@@ -116,7 +132,7 @@ final class RunLock implements AutoCloseable {
                 LOG.info("The database came back: the run lock is held again");
             } else {
                 String reason = "another run took this migration's lock while the database restarted ("
-                        + holder().orElse("unknown") + ")";
+                        + describe(holders(key), "unknown") + ")";
                 watchdog.shutdown();
                 lost.accept(reason);
             }
@@ -125,30 +141,66 @@ final class RunLock implements AutoCloseable {
         }
     }
 
-    /** The run that holds the lock now, as it named itself, if any. */
-    Optional<String> holder() throws SQLException {
+    /** Why the lock was refused, naming who holds it. */
+    private String refusal() throws SQLException {
+        String gone = "its session is gone but PostgreSQL has not freed its lock yet";
+        if (shard.isEmpty()) {
+            return "Another run of this migration is in progress (" + describe(holders(key), gone)
+                    + "): this one wrote nothing; wait for it to end, or stop it";
+        }
+        List<String> sameShard = holders(shardKey(shard.get().index()));
+        if (!sameShard.isEmpty()) {
+            return "Shard " + shard.get().index() + " of this migration is running already (" + describe(sameShard, gone)
+                    + "): this one wrote nothing";
+        }
+        return "An unsharded run of this migration is in progress (" + describe(holders(key), gone)
+                + "): this shard wrote nothing; wait for it to end, or stop it";
+    }
+
+    private static String describe(List<String> holders, String ifNone) {
+        return holders.isEmpty() ? ifNone : String.join("; ", holders);
+    }
+
+    /** The runs that hold the migration's lock now (an unsharded run, or the shards running), as they named themselves. */
+    List<String> holders() throws SQLException {
+        return holders(key);
+    }
+
+    private List<String> holders(long lockKey) throws SQLException {
         try (Connection probe = open(); PreparedStatement query = probe.prepareStatement(HOLDER)) {
-            query.setLong(1, key >>> 32);
-            query.setLong(2, key & 0xFFFFFFFFL);
+            query.setLong(1, lockKey >>> 32);
+            query.setLong(2, lockKey & 0xFFFFFFFFL);
+            List<String> names = new ArrayList<>();
             try (ResultSet result = query.executeQuery()) {
-                return result.next() ? Optional.of(result.getString(1)) : Optional.empty();
+                while (result.next()) {
+                    names.add(result.getString(1));
+                }
             }
+            return names;
         }
     }
 
+    /** Takes every lock this run needs on one new session, or none of them. */
     private Optional<Connection> tryLock() throws SQLException {
         Connection candidate = open();
-        try (PreparedStatement lock = candidate.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            lock.setLong(1, key);
-            try (ResultSet result = lock.executeQuery()) {
-                result.next();
-                if (result.getBoolean(1)) {
-                    return Optional.of(candidate);
-                }
-            }
+        boolean locked = tryLock(candidate, shard.isPresent() ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock",
+                key) && (shard.isEmpty() || tryLock(candidate, "pg_try_advisory_lock", shardKey(shard.get().index())));
+        if (locked) {
+            return Optional.of(candidate);
         }
+        // Closing the session frees whatever it took.
         candidate.close();
         return Optional.empty();
+    }
+
+    private static boolean tryLock(Connection session, String function, long lockKey) throws SQLException {
+        try (PreparedStatement lock = session.prepareStatement("SELECT " + function + "(?)")) {
+            lock.setLong(1, lockKey);
+            try (ResultSet result = lock.executeQuery()) {
+                result.next();
+                return result.getBoolean(1);
+            }
+        }
     }
 
     private Connection open() throws SQLException {
@@ -170,8 +222,7 @@ final class RunLock implements AutoCloseable {
         }
         Connection current = session;
         if (current != null) {
-            try (PreparedStatement unlock = current.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                unlock.setLong(1, key);
+            try (PreparedStatement unlock = current.prepareStatement("SELECT pg_advisory_unlock_all()")) {
                 unlock.execute();
             } catch (SQLException e) {
                 LOG.debug("Cannot free the run lock (its session ends with the process): {}", e.getMessage());

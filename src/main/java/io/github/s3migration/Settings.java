@@ -3,6 +3,7 @@ package io.github.s3migration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,6 +73,17 @@ final class Settings {
     /** A whole number in range, or empty where the job computes the value from others. */
     OptionalInt optionalInteger(String key, int min, int max) {
         return optional(key).map(value -> OptionalInt.of(parseInteger(key, value, min, max))).orElse(OptionalInt.empty());
+    }
+
+    /** A whole number of the size of a database id (bigint), or empty. */
+    OptionalLong optionalLong(String key) {
+        return optional(key).map(value -> {
+            try {
+                return OptionalLong.of(Long.parseLong(value));
+            } catch (NumberFormatException e) {
+                throw new InvalidConfigurationException(key + " must be a whole number, not '" + value + "'");
+            }
+        }).orElse(OptionalLong.empty());
     }
 
     private static int parseInteger(String key, String value, int min, int max) {

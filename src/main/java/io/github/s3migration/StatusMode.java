@@ -15,7 +15,7 @@ record StatusMode(JobBeans job) implements JobMode {
     public Optional<ExitCode> beforeRoutes() throws SQLException {
         job.printStatus();
         if (job.lock().isPresent()) {
-            job.lock().get().holder().ifPresent(holder -> LOG.info("A run of this migration is in progress: {}", holder));
+            job.lock().get().holders().forEach(holder -> LOG.info("A run of this migration is in progress: {}", holder));
         }
         return Optional.of(ExitCode.DONE);
     }

@@ -9,7 +9,8 @@ import java.util.stream.Stream;
 /** The benchmark's {@code bench.*} options, from system properties (the bench profile in pom.xml passes them). */
 record BenchmarkOptions(int rows, List<Integer> parallelisms, List<Integer> batchSizes, List<Latency> latencies,
         List<String> baselineClients, List<String> jobHttpClients, Duration warmUp, Duration maxRun,
-        List<String> jobJvmOptions, Path output, boolean objectsOnDisk, boolean endToEnd, List<String> endToEndClients) {
+        List<String> jobJvmOptions, Path output, boolean objectsOnDisk, boolean endToEnd, List<String> endToEndClients,
+        List<Integer> shards) {
 
     static BenchmarkOptions fromSystemProperties() {
         int metadataMillis = Integer.getInteger("bench.cloud.metadata-ms", 26);
@@ -32,7 +33,18 @@ record BenchmarkOptions(int rows, List<Integer> parallelisms, List<Integer> batc
                 Path.of(System.getProperty("bench.output", "target/bench")),
                 Boolean.getBoolean("bench.objects-on-disk"),
                 Boolean.getBoolean("bench.end-to-end"),
-                names(System.getProperty("bench.end-to-end.clients", "migration,copy-and-update,rclone")));
+                names(System.getProperty("bench.end-to-end.clients", "migration,copy-and-update,rclone")),
+                integers(System.getProperty("bench.shards", "")));
+    }
+
+    /** {@code bench.shards} set: the {@link ShardComparison} instead of the steady-state or end-to-end one. */
+    boolean comparesShards() {
+        return !shards.isEmpty();
+    }
+
+    /** End to end and by shards: about half the prepared rows legacy, twice {@code bench.rows} of them. */
+    boolean halfLegacy() {
+        return endToEnd || comparesShards();
     }
 
     /** Where one run's output goes. */

@@ -95,6 +95,12 @@ class ContainersMigrationTest {
     @Nested
     @Order(4)
     @EnabledIf(value = WITH_DOCKER, disabledReason = WITHOUT_DOCKER)
+    class Shards extends ShardScenarios {
+    }
+
+    @Nested
+    @Order(5)
+    @EnabledIf(value = WITH_DOCKER, disabledReason = WITHOUT_DOCKER)
     class Resilience extends ResilienceScenarios {
     }
 }

@@ -59,6 +59,11 @@ class EmbeddedMigrationTest {
 
     @Nested
     @Order(4)
+    class Shards extends ShardScenarios {
+    }
+
+    @Nested
+    @Order(5)
     class Resilience extends ResilienceScenarios {
     }
 }

@@ -23,8 +23,8 @@ final class EndToEndComparison {
 
     /** Takes each result as it comes: the reports are written again after each run. */
     @FunctionalInterface
-    interface Report {
-        void add(EndToEndReport.Result result) throws IOException;
+    interface Report<R> {
+        void add(R result) throws IOException;
     }
 
     private static final Pattern MIGRATION_SECONDS = Pattern.compile("Migration finished after ([0-9.]+) seconds");
@@ -44,7 +44,7 @@ final class EndToEndComparison {
         this.legacyRows = OriginalLegacyRows.remember(dataSource, s3, dataset);
     }
 
-    void run(Latency latency, Report report) throws Exception {
+    void run(Latency latency, Report<EndToEndReport.Result> report) throws Exception {
         List<String> clients = options.endToEndClients();
         boolean rclone = clients.contains("rclone") && RcloneCopy.installed();
         if (clients.contains("rclone") && !rclone) {
@@ -94,7 +94,8 @@ final class EndToEndComparison {
                 migrationSeconds(log), outcome.exitCode());
     }
 
-    private static double migrationSeconds(Path log) throws Exception {
+    /** The job's migration phase, from its summary line in its log; NaN without one. */
+    static double migrationSeconds(Path log) throws IOException {
         try (var lines = Files.lines(log)) {
             return lines.map(MIGRATION_SECONDS::matcher).filter(Matcher::find).mapToDouble(m -> Double.parseDouble(
                     m.group(1))).findFirst().orElse(Double.NaN);

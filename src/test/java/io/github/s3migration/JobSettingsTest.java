@@ -44,7 +44,7 @@ class JobSettingsTest {
             "migration.retry.initial-delay-ms | -1    | migration.retry.initial-delay-ms must be between 0 and 600000, not -1",
             "migration.retry.max-delay-ms   | 100     | migration.retry.max-delay-ms must be between 200 and 3600000, not 100",
             "migration.update-threads       | 0       | migration.update-threads must be between 1 and 64, not 0",
-            "migration.mode                 | migrat  | migration.mode must be one of migrate, replay, status, verify, dead-letters, prepare, check, cleanup, rollback, not 'migrat'",
+            "migration.mode                 | migrat  | migration.mode must be one of migrate, replay, status, verify, dead-letters, prepare, check, cleanup, rollback, plan, not 'migrat'",
             "prepare.count                  | many    | prepare.count must be a whole number, not 'many'"})
     void aBadValueOfAKeyTheRoutesReadIsOneLine(String key, String value, String message) {
         assertThatThrownBy(() -> JobSettings.read(TestProperties.overDefaults(key, value)))

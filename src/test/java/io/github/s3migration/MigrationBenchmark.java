@@ -31,7 +31,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Rates and client CPU come from the job's progress lines and the job process's own CPU counter; the first seconds of
  * each run (JIT warm-up) are reported apart. A copies-only run of a minimal AWS SDK client at each parallelism is the
  * yardstick. Writes a CSV, a markdown table and one PNG chart per latency under {@code bench.output}. With
- * {@code bench.end-to-end=true} it runs the {@link EndToEndComparison} instead.
+ * {@code bench.end-to-end=true} it runs the {@link EndToEndComparison} instead, and with {@code bench.shards} set the
+ * {@link ShardComparison}.
  *
  * <p>Run it with {@code ./mvnw -Pbench test-compile exec:exec}; settings are {@code -Dbench.*} properties (see the
  * bench profile in pom.xml and docs/benchmark/README.md).
@@ -49,6 +50,7 @@ public final class MigrationBenchmark {
 
     private final List<BenchmarkReport.Result> results = new ArrayList<>();
     private final List<EndToEndReport.Result> endToEndResults = new ArrayList<>();
+    private final List<ShardReport.Result> shardResults = new ArrayList<>();
     private final List<String> calibrations = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
@@ -61,7 +63,8 @@ public final class MigrationBenchmark {
         Files.createDirectories(output.resolve("logs"));
         System.out.printf(
                 "Benchmark%s: %d %srows, parallelism %s, batch sizes %s, latencies %s, at most %d s per run%n",
-                options.endToEnd() ? " end to end" : "", options.rows(), options.endToEnd() ? "legacy " : "",
+                options.comparesShards() ? " by shards " + options.shards() : options.endToEnd() ? " end to end" : "",
+                options.rows(), options.halfLegacy() ? "legacy " : "",
                 options.parallelisms(), options.batchSizes(), options.latencies().stream().map(Latency::name).toList(),
                 options.maxRun().toSeconds());
         try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
@@ -72,21 +75,29 @@ public final class MigrationBenchmark {
                 }
             }
         }
-        System.out.println("Wrote " + (options.endToEnd()
-                ? output.resolve("end-to-end.csv") + " and " + output.resolve("end-to-end.md")
+        System.out.println("Wrote " + (options.comparesShards()
+                ? output.resolve("shards.csv") + " and " + output.resolve("shards.md")
+                : options.endToEnd() ? output.resolve("end-to-end.csv") + " and " + output.resolve("end-to-end.md")
                 : output.resolve("benchmark.csv") + ", " + output.resolve("benchmark.md") + " and the charts in "
                         + output));
     }
 
     private void benchmark(Latency latency, ConnectionSettings connection) throws Exception {
         JobProperties job = new JobProperties(connection, output);
-        // End to end, as many production rows as legacy ones: the job and rclone meet them, as they would in a real
-        // table and bucket.
-        prepare(job, latency, options.endToEnd() ? 2 * options.rows() : options.rows(), options.endToEnd() ? 0.5 : 1.0);
+        // End to end and by shards, as many production rows as legacy ones: the clients meet them, as they would in a
+        // real table and bucket.
+        prepare(job, latency, options.halfLegacy() ? 2 * options.rows() : options.rows(),
+                options.halfLegacy() ? 0.5 : 1.0);
         try (HikariDataSource dataSource = MigrationConfiguration.newDataSource(connection, 2);
              S3Client s3 = MigrationConfiguration.newS3Client(connection, S3HttpClient.APACHE, 64, 60)) {
             calibrations.add(calibrate(latency, s3));
-            if (options.endToEnd()) {
+            if (options.comparesShards()) {
+                new ShardComparison(options, DEFAULTS, job, dataSource, s3).run(latency, result -> {
+                    shardResults.add(result);
+                    System.out.println(result.describe());
+                    ShardReport.write(output, shardResults, calibrations, options);
+                });
+            } else if (options.endToEnd()) {
                 new EndToEndComparison(options, DEFAULTS, connection, job, dataSource, s3).run(latency, result -> {
                     endToEndResults.add(result);
                     System.out.println(result.describe());
