@@ -66,15 +66,17 @@ final class ShardComparison {
             commands.add(new TimedProcess.Command(JavaCommand.of(options.jobJvmOptions(), properties,
                     MigrationApplication.class.getName()), Map.of(), log));
         }
+        double machineBefore = TimedProcess.machineBusySeconds();
         TimedProcess.Outcome outcome = TimedProcess.runTogether(commands, options.maxRun());
+        double machineBusy = TimedProcess.machineBusySeconds() - machineBefore;
         // The shards' migration phases overlap: the longest is the migration's.
         double migrationSeconds = Double.NEGATIVE_INFINITY;
         for (Path log : logs) {
             migrationSeconds = Math.max(migrationSeconds, EndToEndComparison.migrationSeconds(log));
         }
         return new ShardReport.Result(latency.name(), "migration (" + httpClient + ")", shards, parallelism,
-                batchSize, legacyRows.count(), legacyRows.migrated(), legacyRows.copied(), outcome.wallSeconds(), outcome.cpuSeconds(),
-                migrationSeconds, outcome.exitCodes());
+                batchSize, legacyRows.count(), legacyRows.migrated(), legacyRows.copied(), outcome.wallSeconds(),
+                outcome.cpuSeconds(), machineBusy, migrationSeconds, outcome.exitCodes());
     }
 
     /**

@@ -22,13 +22,15 @@ final class ShardReport {
      * @param rowsMigrated those at their target key after the run
      * @param objectsCopied those with their object at the target key after the run
      * @param cpuSeconds the job processes' CPU time, summed
+     * @param machineBusySeconds the whole machine's busy CPU time meanwhile: the job processes, the S3 server,
+     *     PostgreSQL and anything else
      * @param migrationSeconds the longest migration phase among the shards, from their summary lines; NaN if a shard
      *     printed none
      * @param exitCodes each shard's, by index
      */
     record Result(String latency, String client, int shards, int parallelism, int batchSize, long legacyRows,
-            long rowsMigrated, long objectsCopied, double wallSeconds, double cpuSeconds, double migrationSeconds,
-            List<Integer> exitCodes) {
+            long rowsMigrated, long objectsCopied, double wallSeconds, double cpuSeconds, double machineBusySeconds,
+            double migrationSeconds, List<Integer> exitCodes) {
 
         /** Every legacy row migrated, and every shard exited 0. */
         boolean succeeded() {
@@ -47,6 +49,16 @@ final class ShardReport {
             return cpuSeconds * 1000 / legacyRows;
         }
 
+        /** What the servers (and anything else) took beside the job processes, per 1,000 rows. */
+        double otherCpuSecondsPer1000Rows() {
+            return Math.max(0, machineBusySeconds - cpuSeconds) * 1000 / legacyRows;
+        }
+
+        /** How busy the machine's cores were, on average from the first start to the last exit. */
+        double machineBusyShare() {
+            return machineBusySeconds / (Runtime.getRuntime().availableProcessors() * wallSeconds);
+        }
+
         String exitCodesText() {
             return exitCodes.stream().map(String::valueOf).collect(Collectors.joining(" "));
         }
@@ -54,9 +66,11 @@ final class ShardReport {
         String describe() {
             return String.format(Locale.ROOT, "%-10s %-18s N=%-2d P=%-4d B=%-5d %6d legacy rows: %6d migrated,"
                     + " %6d copied, %7.1f s (migration %s s), %7.1f rows/s (migration %s rows/s), CPU %6.1f s,"
-                    + " %.3f s per 1000 rows, exit %s%s", latency, client, shards, parallelism, batchSize, legacyRows,
-                    rowsMigrated, objectsCopied, wallSeconds, figure(migrationSeconds, "%.1f"), rowsPerSecond(),
-                    figure(migrationRowsPerSecond(), "%.1f"), cpuSeconds, cpuSecondsPer1000Rows(), exitCodesText(),
+                    + " %.3f s per 1000 rows (servers and the rest %.3f s, machine %.0f %% busy), exit %s%s", latency,
+                    client, shards, parallelism, batchSize, legacyRows, rowsMigrated, objectsCopied, wallSeconds,
+                    figure(migrationSeconds, "%.1f"), rowsPerSecond(), figure(migrationRowsPerSecond(), "%.1f"),
+                    cpuSeconds, cpuSecondsPer1000Rows(), otherCpuSecondsPer1000Rows(), 100 * machineBusyShare(),
+                    exitCodesText(),
                     succeeded() ? "" : "  FAILED: " + failure());
         }
 
@@ -70,14 +84,15 @@ final class ShardReport {
             throws IOException {
         List<String> csv = new ArrayList<>();
         csv.add("latency,client,shards,parallelism_per_process,batch_size,legacy_rows,rows_migrated,objects_copied,"
-                + "wall_s,migration_s,rows_per_s,migration_rows_per_s,cpu_s,cpu_s_per_1000_rows,exit_codes,"
-                + "all_migrated");
+                + "wall_s,migration_s,rows_per_s,migration_rows_per_s,cpu_s,cpu_s_per_1000_rows,"
+                + "other_cpu_s_per_1000_rows,machine_busy_share,exit_codes,all_migrated");
         for (Result r : results) {
-            csv.add(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%d,%d,%.2f,%s,%.1f,%s,%.2f,%.4f,%s,%b", r.latency(),
-                    r.client(), r.shards(), r.parallelism(), r.batchSize(), r.legacyRows(), r.rowsMigrated(),
-                    r.objectsCopied(), r.wallSeconds(), csvFigure(r.migrationSeconds(), "%.2f"), r.rowsPerSecond(),
-                    csvFigure(r.migrationRowsPerSecond(), "%.1f"), r.cpuSeconds(), r.cpuSecondsPer1000Rows(),
-                    r.exitCodesText(), r.rowsMigrated() == r.legacyRows()));
+            csv.add(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%d,%d,%.2f,%s,%.1f,%s,%.2f,%.4f,%.4f,%.3f,%s,%b",
+                    r.latency(), r.client(), r.shards(), r.parallelism(), r.batchSize(), r.legacyRows(),
+                    r.rowsMigrated(), r.objectsCopied(), r.wallSeconds(), csvFigure(r.migrationSeconds(), "%.2f"),
+                    r.rowsPerSecond(), csvFigure(r.migrationRowsPerSecond(), "%.1f"), r.cpuSeconds(),
+                    r.cpuSecondsPer1000Rows(), r.otherCpuSecondsPer1000Rows(), r.machineBusyShare(), r.exitCodesText(),
+                    r.rowsMigrated() == r.legacyRows()));
         }
         Files.write(directory.resolve("shards.csv"), csv);
 
@@ -86,16 +101,18 @@ final class ShardReport {
                 + " shard) started together, from the first start to the last exit (at most "
                 + options.maxRun().toSeconds() + " s), undone before the next. Parallelism is each process's. Rows/s:"
                 + " legacy rows / wall seconds, and / the longest shard's migration phase; CPU: all the job processes'"
-                + " together (the plan step's not included).", calibrations, List.of("latency", "client", "shards",
-                        "parallelism per process", "batch", "legacy rows", "rows migrated", "objects copied", "wall s",
-                        "longest migration s", "rows/s", "rows/s of the migration", "CPU s / 1000 rows", "exit codes"),
+                + " together (the plan step's not included); servers and the rest: the machine's busy CPU beside"
+                + " them (/proc/stat), mostly the S3 server and PostgreSQL.", calibrations, List.of("latency", "client",
+                        "shards", "parallelism per process", "batch", "legacy rows", "rows migrated", "objects copied",
+                        "wall s", "longest migration s", "rows/s", "rows/s of the migration", "CPU s / 1000 rows",
+                        "servers and the rest, CPU s / 1000 rows", "machine busy", "exit codes"),
                 results.stream().map(r -> String.format(Locale.ROOT,
-                        "| %s | %s | %d | %d | %d | %d | %s | %d | %.1f | %s | %.0f | %s | %.3f | %s |", r.latency(),
-                        r.client(), r.shards(), r.parallelism(), r.batchSize(), r.legacyRows(),
+                        "| %s | %s | %d | %d | %d | %d | %s | %d | %.1f | %s | %.0f | %s | %.3f | %.3f | %.0f %% | %s |",
+                        r.latency(), r.client(), r.shards(), r.parallelism(), r.batchSize(), r.legacyRows(),
                         r.rowsMigrated() + (r.rowsMigrated() == r.legacyRows() ? "" : " (not all)"), r.objectsCopied(),
                         r.wallSeconds(), figure(r.migrationSeconds(), "%.1f"), r.rowsPerSecond(),
-                        figure(r.migrationRowsPerSecond(), "%.0f"), r.cpuSecondsPer1000Rows(), r.exitCodesText()))
-                        .toList()));
+                        figure(r.migrationRowsPerSecond(), "%.0f"), r.cpuSecondsPer1000Rows(),
+                        r.otherCpuSecondsPer1000Rows(), 100 * r.machineBusyShare(), r.exitCodesText())).toList()));
     }
 
     /** A figure, or - where a shard gave no migration time. */

@@ -97,6 +97,21 @@ final class TimedProcess {
         return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / (double) TICKS_PER_SECOND;
     }
 
+    /**
+     * CPU seconds the whole machine has spent busy since it booted, all cores together (/proc/stat: every state but
+     * idle and iowait): read before and after a run, what the servers and everything else took beside the clients.
+     */
+    static double machineBusySeconds() throws IOException {
+        String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < fields.length && i <= 8; i++) {
+            if (i != 4 && i != 5) {
+                busy += Long.parseLong(fields[i]);
+            }
+        }
+        return busy / (double) TICKS_PER_SECOND;
+    }
+
     private static long clockTicksPerSecond() {
         try {
             Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
