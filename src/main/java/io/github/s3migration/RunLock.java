@@ -11,8 +11,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +38,8 @@ final class RunLock implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunLock.class);
     private static final long CHECK_EVERY_SECONDS = 5;
+    /** PostgreSQL keeps the first 63 bytes of an application name. */
+    private static final int APPLICATION_NAME_BYTES = 63;
     private static final String HOLDER = "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a"
             + " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
             + " AND l.classid::bigint = ? AND l.objid::bigint = ?";
@@ -71,9 +71,16 @@ final class RunLock implements AutoCloseable {
 
     static RunLock of(ConnectionSettings connection, DatabaseTimeouts timeouts, MigrationSettings settings,
             Optional<Shard> shard, String runId) {
-        return new RunLock(connection, timeouts, key(settings), shard, "s3-row-migration run " + runId
-                + shard.map(slice -> " (shard " + slice.index() + " of " + slice.count() + ")").orElse("") + " on "
-                + host() + " since " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        return new RunLock(connection, timeouts, key(settings), shard, holderName(runId, host()));
+    }
+
+    /**
+     * How the run names itself to PostgreSQL, as the session's application name, which PostgreSQL cuts at 63 bytes: its
+     * id, which says when it started and which shard it runs, and its host (a pod's name), cut to fit.
+     */
+    static String holderName(String runId, String host) {
+        String name = "run " + runId + " on ";
+        return name + host.substring(0, Math.max(0, Math.min(host.length(), APPLICATION_NAME_BYTES - name.length())));
     }
 
     /** The migration's key: the same table, key column and source prefix give the same lock, whatever else differs. */
@@ -239,9 +246,11 @@ final class RunLock implements AutoCloseable {
         }
     }
 
+    /** The host's name: a pod's name in Kubernetes. */
     private static String host() {
         try {
-            return InetAddress.getLocalHost().getHostName();
+            String name = InetAddress.getLocalHost().getHostName();
+            return name.isBlank() ? "an unknown host" : name;
         } catch (UnknownHostException e) {
             return "an unknown host";
         }

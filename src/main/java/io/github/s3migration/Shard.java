@@ -69,6 +69,10 @@ record Shard(int index, int count, long idMin, long idMax, List<Long> bounds) {
             }
             return Optional.empty();
         }
+        if (index.isEmpty() && mode.equals(JobOptions.STATUS)) {
+            // The plan's values without an index: an operator's shell between shards; the status of the whole table.
+            return Optional.empty();
+        }
         if (index.isEmpty()) {
             throw new InvalidConfigurationException(COUNT + " is set but " + INDEX + " is not (environment variable "
                     + Settings.environmentName(INDEX) + ", or JOB_COMPLETION_INDEX in a Kubernetes Indexed Job)");

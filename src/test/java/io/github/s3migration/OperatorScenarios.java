@@ -360,7 +360,7 @@ abstract class OperatorScenarios extends ScenarioSupport {
                 .orElseThrow().replaceAll(".*\\(run ([^,]+),.*", "$1");
         assertThat(refused).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
                 .satisfies(line -> assertThat(line).contains("Another run of this migration is in progress",
-                        "s3-row-migration run " + runId + " on "));
+                        "(run " + runId + " on "));
         assertThat(refused).noneMatch(line -> line.startsWith("Checking S3 write permissions"));
         assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
         // Every object copied once: the second run wrote nothing.

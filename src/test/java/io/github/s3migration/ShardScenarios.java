@@ -171,14 +171,14 @@ abstract class ShardScenarios extends ScenarioSupport {
             try (ConsoleCapture console = new ConsoleCapture()) {
                 assertThat(MigrationApplication.run(shard(0, 2, 1_000))).isEqualTo(ExitCode.LOCKED.code());
                 assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
-                        .satisfies(line -> assertThat(line).contains("Shard 0 of this migration is running already",
-                                "(shard 0 of 2) on "));
+                        .satisfies(line -> assertThat(line).containsPattern("Shard 0 of this migration is running"
+                                + " already \\(run \\d{8}-\\d{6}-[0-9a-f]{4}-s0 on [^)]+\\): this one wrote nothing"));
             }
             try (ConsoleCapture console = new ConsoleCapture()) {
                 assertThat(migrate()).isEqualTo(ExitCode.LOCKED.code());
                 assertThat(console.lines()).filteredOn(line -> line.startsWith("ERROR: ")).singleElement()
-                        .satisfies(line -> assertThat(line).contains("Another run of this migration is in progress",
-                                "(shard 0 of 2) on "));
+                        .satisfies(line -> assertThat(line).containsPattern("Another run of this migration is in"
+                                + " progress \\(run \\d{8}-\\d{6}-[0-9a-f]{4}-s0 on [^)]+\\)"));
             }
             // The refused runs wrote nothing: no outcome records of their own, and the rows of shard 1 are as they were.
             assertThat(outcomeFiles()).hasSize(1);
@@ -205,6 +205,28 @@ abstract class ShardScenarios extends ScenarioSupport {
             assertThat(unsharded.waitFor(3, TimeUnit.MINUTES)).isTrue();
             assertThat(unsharded.exitValue()).isEqualTo(ExitCode.DONE.code());
         }
+    }
+
+    @Test
+    void wherePlainSlicesWouldLeaveAShardWithoutWorkThePlanCutsTheIdsAtEqualSharesAndTheShardsFollowIt()
+            throws Exception {
+        // Ids 1 to 100 migrated long ago, 101 to 140 legacy: equal slices of 1 to 140 would give shard 1 every row.
+        List<String> keys = new ArrayList<>(numberedKeys("avatar/", 100));
+        keys.addAll(numberedKeys("image/", 140).subList(100, 140));
+        insertRows(keys, true);
+
+        try (ConsoleCapture console = new ConsoleCapture()) {
+            assertThat(migrate("migration.mode", "plan", "migration.shard.count", "2")).isEqualTo(ExitCode.DONE.code());
+            assertThat(console.lines()).containsSubsequence("* shard 0 of 2 (ids up to 70): 0 legacy rows",
+                    "* shard 1 of 2 (ids from 71 on): 40 legacy rows",
+                    "* shard 0 of 2 (ids up to 120): 20 legacy rows", "* shard 1 of 2 (ids from 121 on): 20 legacy rows",
+                    "MIGRATION_SHARD_BOUNDS=121");
+        }
+        assertThat(MigrationApplication.run(shard(0, 2, 140, "migration.shard.bounds", "121")))
+                .isEqualTo(ExitCode.DONE.code());
+
+        assertThat(keys().subList(100, 120)).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(keys().subList(120, 140)).allMatch(key -> key.startsWith("image/"));
     }
 
     @Test

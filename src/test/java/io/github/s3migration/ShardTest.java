@@ -103,6 +103,8 @@ class ShardTest {
                 "1", "migration.shard.id-max", "1000"))
                 .hasMessage("migration.shard.count is set but migration.shard.index is not (environment variable"
                         + " MIGRATION_SHARD_INDEX, or JOB_COMPLETION_INDEX in a Kubernetes Indexed Job)");
+        assertThat(shard(JobOptions.STATUS, "migration.shard.count", "4", "migration.shard.id-min", "1",
+                "migration.shard.id-max", "1000")).isEmpty();
         assertThatThrownBy(() -> shard(JobOptions.REPLAY, "migration.shard.index", "0"))
                 .hasMessageStartingWith("migration.shard.index is set but migration.shard.count is not");
         assertThatThrownBy(() -> shard(JobOptions.MIGRATE, "migration.shard.count", "4", "migration.shard.index", "4",
