@@ -180,7 +180,8 @@ abstract class AfterMigrationScenarios extends ScenarioSupport {
 
         assertRefusedWithOneLine("migration.mode=rollback needs migration.rollback.run=<run id>",
                 "migration.mode", "rollback");
-        assertRefusedWithOneLine("migration.rollback.run is not a run id (yyyyMMdd-HHmmss-xxxx): '../etc/passwd'",
+        assertRefusedWithOneLine("migration.rollback.run is not a run id (yyyyMMdd-HHmmss-xxxx, a shard's with"
+                + " -s<index>): '../etc/passwd'",
                 "migration.mode", "rollback", "migration.rollback.run", "../etc/passwd");
         assertRefusedWithOneLine("No outcome records of run 20991231-235959-abcd at ",
                 "migration.mode", "rollback", "migration.rollback.run", "20991231-235959-abcd");
