@@ -11,11 +11,12 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * What the job's modes work with, built once by {@link MigrationConfiguration} and handed to each mode whole.
  *
+ * @param targetAccess what the credentials may do in the target bucket, once the pre-flight has looked
  * @param lock     absent with migration.lock=false
  * @param embedded the embedded servers' object writer (quicker than S3 for the sample data); absent in production
  */
 record JobBeans(JobOptions options, MigrationSettings settings, TargetObjectSettings targetObjects,
-        ConnectionSettings connection, DataSource dataSource,
+        TargetAccess targetAccess, ConnectionSettings connection, DataSource dataSource,
         S3Client s3, MigrationRun run, ProgressReport report, DeadLetters deadLetters, OutcomeRecords outcomes,
         RunLogFile logFile, Optional<RunLock> lock,
         S3RequestGate gate, AttemptTimeouts attemptTimeouts, Optional<SampleDataset.ObjectWriter> embedded) {

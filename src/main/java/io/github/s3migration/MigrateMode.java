@@ -28,7 +28,8 @@ record MigrateMode(JobBeans job, Confirmation confirmation, IntegrationCheck che
         confirmation.ask("WARNING: this job will modify rows of table " + settings.table() + " in database "
                 + job.connection().databaseName() + " after copying objects from " + settings.sourceBucket() + " to "
                 + settings.targetBucket() + " on " + job.connection().s3Name() + ". Are you sure you want to continue?");
-        Preflight.check(job.dataSource(), job.s3(), settings, job.connection(), run.runId(), !dryRun);
+        Preflight.check(job.dataSource(), job.s3(), settings, job.connection(), run.runId(), !dryRun,
+                job.targetAccess());
         Preflight.warnIfPublicObjectsTurnPrivate(job.s3(), settings, job.targetObjects());
         if (!dryRun) {
             job.deadLetters().checkWritable();

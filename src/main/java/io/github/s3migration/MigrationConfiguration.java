@@ -93,12 +93,14 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("progressReport", report);
         registry.bind("migrationSettings", settings);
         registry.bind("pipelineSettings", all.pipeline());
+        TargetAccess targetAccess = new TargetAccess();
+        registry.bind("targetAccess", targetAccess);
         TargetCheck targetCheck = new TargetCheck(all.targetObjects().overwriteConflicts());
         registry.bind("targetCheck", targetCheck);
         registry.bind("rowPlanner", new RowPlanner(settings.keyMapping(), targetCheck));
         registry.bind("failedAttempt", new FailedAttempt());
         registry.bind("copyRequest", new CopyRequest(settings, all.targetObjects(), attemptTimeouts));
-        registry.bind("pageListing", new PageListing(s3, settings));
+        registry.bind("pageListing", new PageListing(s3, settings, targetAccess));
         registry.bind("retryPolicy", all.retry().policy());
         registry.bind("retryBudget", all.retry().budget());
         registry.bind("pollFailures", new PollFailures(run, all.retry().maxTotalSeconds()));
@@ -109,8 +111,9 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("permanentS3Failure", new TransientS3Failures());
         registry.bind("deadLetters", deadLetters);
         // What the job's modes use, in one piece.
-        registry.bind("jobBeans", new JobBeans(options, settings, all.targetObjects(), connection, dataSource, s3, run, report,
-                deadLetters, outcomes, logFile, lock, gate, attemptTimeouts, Optional.ofNullable(environment)));
+        registry.bind("jobBeans", new JobBeans(options, settings, all.targetObjects(), targetAccess, connection,
+                dataSource, s3, run, report, deadLetters, outcomes, logFile, lock, gate, attemptTimeouts,
+                Optional.ofNullable(environment)));
     }
 
     /** The embedded servers are provided at build time: the packaged jar and the image do without them. */

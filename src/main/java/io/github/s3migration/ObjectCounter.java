@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -94,6 +95,10 @@ final class ObjectCounter {
                 }
             } catch (ExecutionException e) {
                 slices.forEach(slice -> slice.cancel(true));
+                // Credentials may read and write objects without listing them: the rows still count.
+                if (e.getCause() instanceof S3Exception refused && refused.statusCode() == 403) {
+                    return ObjectCount.notCounted("s3:ListBucket is denied");
+                }
                 throw e.getCause() instanceof RuntimeException failure ? failure
                         : new IllegalStateException(e.getCause());
             }

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +34,14 @@ public final class PageListing {
 
     private final S3Client s3;
     private final MigrationSettings settings;
+    private final TargetAccess targetAccess;
     private final KeyMapping mapping;
+    private final AtomicBoolean failureSaid = new AtomicBoolean();
 
-    public PageListing(S3Client s3, MigrationSettings settings) {
+    public PageListing(S3Client s3, MigrationSettings settings, TargetAccess targetAccess) {
         this.s3 = s3;
         this.settings = settings;
+        this.targetAccess = targetAccess;
         this.mapping = settings.keyMapping();
     }
 
@@ -46,6 +50,9 @@ public final class PageListing {
      * key cannot move are left out (they fail on their own).
      */
     public Map<String, S3Object> existingTargets(List<Map<String, Object>> rows) {
+        if (!targetAccess.canList()) {
+            return null;
+        }
         return listed(settings.targetBucket(), targetKeys(rows), FIRST_TARGET_PAGE_KEYS);
     }
 
@@ -77,8 +84,12 @@ public final class PageListing {
     /**
      * Those of the keys that exist in the bucket, by key, or null when that is not known: the listing failed, or
      * would exceed two keys per wanted key plus a page.
+     *
+     * @param failureSaid set once a failed listing has been said as a warning: a listing that keeps failing would say
+     *     it for every page
      */
-    static Map<String, S3Object> listed(S3Client s3, String bucket, List<String> unsortedKeys, int firstPageKeys) {
+    static Map<String, S3Object> listed(S3Client s3, String bucket, List<String> unsortedKeys, int firstPageKeys,
+            AtomicBoolean failureSaid) {
         if (unsortedKeys.isEmpty()) {
             return null;
         }
@@ -116,14 +127,20 @@ public final class PageListing {
                 continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
             } while (continuation != null && budget > 0);
         } catch (SdkException e) {
-            LOG.debug("Listing a page's keys in {} failed; not known: {}", bucket, e.getMessage());
+            if (failureSaid.compareAndSet(false, true)) {
+                LOG.warn("WARNING: listing a page's keys in bucket {} failed ({}); the rows of such a page are looked"
+                        + " up one by one (a HEAD each) and their records go without the legacy size and ETag",
+                        bucket, MigrationApplication.describe(e));
+            } else {
+                LOG.debug("Listing a page's keys in {} failed; not known: {}", bucket, e.getMessage());
+            }
             return null;
         }
         return continuation == null ? existing : null;
     }
 
     private Map<String, S3Object> listed(String bucket, List<String> keys, int firstPageKeys) {
-        return listed(s3, bucket, keys, firstPageKeys);
+        return listed(s3, bucket, keys, firstPageKeys, failureSaid);
     }
 
     private static String commonPrefix(String first, String last) {

@@ -5,9 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -40,24 +42,84 @@ final class Preflight {
     private Preflight() {
     }
 
-    /** @param checkWrite false for a dry run, which writes nothing, not even the write probe */
+    /**
+     * Checks the permissions the run will use, each named when it is missing: list and read in the source bucket;
+     * write in the target bucket and, for the existence check, list or read there.
+     *
+     * @param checkWrite false for a dry run, which writes nothing, not even the write probe
+     * @param access     told what the target credentials may do
+     */
     static void check(DataSource dataSource, S3Client s3, MigrationSettings settings, ConnectionSettings connection,
-            String runId, boolean checkWrite) {
+            String runId, boolean checkWrite, TargetAccess access) {
         LOG.info("Checking table {} in the database {}", settings.table(), connection.databaseName());
         checkTable(dataSource, settings, checkWrite);
         LOG.info("Checking S3 read permissions for {} on {}", settings.sourceBucket(), connection.s3Name());
-        s3Check("read", "migration.source.bucket", settings.sourceBucket(), () ->
-                s3.listObjectsV2(b -> b.bucket(settings.sourceBucket()).prefix(settings.sourcePrefix()).maxKeys(1)));
+        String source = settings.sourceBucket();
+        List<S3Object> firstLegacy = s3Check("read", "migration.source.bucket", source, "s3:ListBucket", () ->
+                s3.listObjectsV2(b -> b.bucket(source).prefix(settings.sourcePrefix()).maxKeys(1)).contents());
+        // CopyObject reads the legacy object: s3:GetObject, which a listing does not need.
+        firstLegacy.forEach(legacy -> s3Check("read objects of", "migration.source.bucket", source, "s3:GetObject",
+                () -> s3.headObject(b -> b.bucket(source).key(legacy.key()))));
         if (!checkWrite) {
             LOG.info("Not checking S3 write permissions for {}: a dry run writes nothing", settings.targetBucket());
             return;
         }
         LOG.info("Checking S3 write permissions for {} on {}", settings.targetBucket(), connection.s3Name());
+        String target = settings.targetBucket();
         String probe = settings.targetPrefix() + ".migration-write-check-" + runId;
-        s3Check("write", "migration.target.bucket", settings.targetBucket(), () -> {
-            s3.putObject(b -> b.bucket(settings.targetBucket()).key(probe), RequestBody.fromString(runId));
-            s3.deleteObject(b -> b.bucket(settings.targetBucket()).key(probe));
-        });
+        s3Check("write", "migration.target.bucket", target, "s3:PutObject", () ->
+                s3.putObject(b -> b.bucket(target).key(probe), RequestBody.fromString(runId)));
+        try {
+            if (settings.skipExisting()) {
+                checkExistenceLookups(s3, settings, probe, access);
+            }
+        } finally {
+            deleteProbe(s3, target, probe);
+        }
+    }
+
+    /**
+     * The existence check lists each page's target key range, or asks a HEAD per row. Without s3:ListBucket, S3
+     * answers a HEAD of a missing key with 403: read as "no object" once a HEAD of the probe just written has passed.
+     */
+    private static void checkExistenceLookups(S3Client s3, MigrationSettings settings, String probe,
+            TargetAccess access) {
+        String target = settings.targetBucket();
+        if (!denied("s3:ListBucket", () -> s3.listObjectsV2(b -> b.bucket(target).prefix(settings.targetPrefix())
+                .maxKeys(1)))) {
+            return;
+        }
+        if (denied("s3:GetObject", () -> s3.headObject(b -> b.bucket(target).key(probe)))) {
+            throw new InvalidConfigurationException("Cannot tell which copies are in bucket " + target + " already:"
+                    + " s3:ListBucket and s3:GetObject are both denied there; grant s3:ListBucket on the prefix "
+                    + settings.targetPrefix() + ", or set migration.skip-existing=false to copy every object without"
+                    + " looking");
+        }
+        access.listingDenied();
+        LOG.warn("WARNING: s3:ListBucket is denied in bucket {}: each row's copy is looked for with a HEAD, one request"
+                + " a row instead of one listing a page, and a 403 answer is read as no object (as S3 answers a missing"
+                + " key without s3:ListBucket)", target);
+    }
+
+    /** Whether S3 answers the request with 403; any other failure is one line naming the permission. */
+    private static boolean denied(String permission, Supplier<?> request) {
+        try {
+            TransientS3Failures.retried(request);
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 403) {
+                return true;
+            }
+            throw new InvalidConfigurationException("Cannot check " + permission + ": " + MigrationApplication.describe(e));
+        }
+    }
+
+    /** The job itself never deletes: a probe it cannot delete is left, and said so, rather than fail the run. */
+    private static void deleteProbe(S3Client s3, String bucket, String probe) {
+        if (denied("s3:DeleteObject", () -> s3.deleteObject(b -> b.bucket(bucket).key(probe)))) {
+            LOG.warn("WARNING: the write check left {}/{} behind: s3:DeleteObject is denied there (the migration"
+                    + " itself never deletes); remove it by hand", bucket, probe);
+        }
     }
 
     /**
@@ -89,13 +151,10 @@ final class Preflight {
         }
     }
 
-    private static void s3Check(String access, String key, String bucket, Runnable request) {
+    private static <T> T s3Check(String access, String key, String bucket, String permission, Supplier<T> request) {
         try {
             // A SlowDown or a reset connection at start-up is no reason to give up.
-            TransientS3Failures.retried(() -> {
-                request.run();
-                return null;
-            });
+            return TransientS3Failures.retried(request::get);
         } catch (NoSuchBucketException e) {
             throw new InvalidConfigurationException("Bucket " + bucket + " (" + key + ") does not exist");
         } catch (S3Exception e) {
@@ -103,7 +162,8 @@ final class Preflight {
             String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
             String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
             throw new InvalidConfigurationException("Cannot " + access + " bucket " + bucket + " (" + key + "): "
-                    + (code == null ? "HTTP " + e.statusCode() : code) + (message == null ? "" : " " + message));
+                    + (code == null ? "HTTP " + e.statusCode() : code) + (message == null ? "" : " " + message)
+                    + (e.statusCode() == 403 ? " (" + permission + " is needed)" : ""));
         } catch (SdkClientException e) {
             throw new InvalidConfigurationException("Cannot reach the S3 service to " + access + " bucket " + bucket
                     + ": " + e.getMessage());

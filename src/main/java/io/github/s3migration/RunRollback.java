@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ final class RunRollback {
     private final JobBeans job;
     private final MigrationSettings settings;
     private final String runId;
+    private final AtomicBoolean listingFailureSaid = new AtomicBoolean();
     private long migrated;
     private long rolledBack;
     private long alreadyBack;
@@ -139,7 +141,8 @@ final class RunRollback {
     /** The page's legacy keys whose objects exist: one listing of their range, or a HEAD each if that is not known. */
     private Set<String> existingLegacyObjects(List<OutcomeRecords.Outcome> page) {
         List<String> keys = page.stream().map(OutcomeRecords.Outcome::oldKey).toList();
-        Map<String, S3Object> listed = PageListing.listed(job.s3(), settings.sourceBucket(), keys, keys.size() + 1);
+        Map<String, S3Object> listed = PageListing.listed(job.s3(), settings.sourceBucket(), keys, keys.size() + 1,
+                listingFailureSaid);
         if (listed != null) {
             return listed.keySet();
         }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
@@ -115,6 +116,14 @@ final class FaultInjectingProxy implements AutoCloseable {
         });
     }
 
+    /**
+     * Credentials with a policy of their own: S3 answers 403 AccessDenied to every request, of a bucket or of an
+     * object, that {@code denied} refuses (its method, and its path and query as sent), and forwards the others.
+     */
+    static FaultInjectingProxy denying(String s3Endpoint, BiPredicate<String, String> denied) {
+        return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> null, -1, denied);
+    }
+
     /** Answers the n-th listing request (of any bucket) with 503 SlowDown, and forwards every other request. */
     static FaultInjectingProxy slowDownAtListing(String s3Endpoint, int failing) {
         return new FaultInjectingProxy(s3Endpoint, (proxy, request, n, forward) -> null, failing);
@@ -129,14 +138,25 @@ final class FaultInjectingProxy implements AutoCloseable {
         this(s3Endpoint, policy, -1);
     }
 
-    /** @param failingListing the listing request to answer with 503 SlowDown (1 for the first); -1 for none */
     private FaultInjectingProxy(String s3Endpoint, Policy policy, int failingListing) {
+        this(s3Endpoint, policy, failingListing, (method, url) -> false);
+    }
+
+    /**
+     * @param failingListing the listing request to answer with 503 SlowDown (1 for the first); -1 for none
+     * @param denied         the requests (method, path and query) to answer with 403 AccessDenied
+     */
+    private FaultInjectingProxy(String s3Endpoint, Policy policy, int failingListing,
+            BiPredicate<String, String> denied) {
         ResponseDefinitionTransformerV2 transformer = new ResponseDefinitionTransformerV2() {
             @Override
             public ResponseDefinition transform(ServeEvent serveEvent) {
                 LoggedRequest request = serveEvent.getRequest();
                 allArrivals.add(System.nanoTime());
                 requestLines.add(request.getMethod().getName() + " " + request.getUrl());
+                if (denied.test(request.getMethod().getName(), request.getUrl())) {
+                    return s3Error(403, "AccessDenied", "Access Denied");
+                }
                 if (request.getUrl().contains("list-type=2") && listings.incrementAndGet() == failingListing) {
                     return slowDown();
                 }

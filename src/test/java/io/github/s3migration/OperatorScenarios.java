@@ -3,6 +3,7 @@ package io.github.s3migration;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,6 +14,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -91,6 +93,123 @@ abstract class OperatorScenarios extends ScenarioSupport {
 
         assertThat(logLines()).anyMatch(line -> line.contains("ERROR: Cannot write bucket sketch-production-s3"));
         assertNothingWritten();
+    }
+
+    @Test
+    void withoutListBucketOnTheTargetEveryRowMigratesWithAHeadEachAndNoAccessDeniedLetter() throws Exception {
+        List<String> legacy = numberedKeys("image/", 300);
+        insertRows(legacy, true);
+        for (String key : legacy.subList(0, 20)) {
+            s3.copyObject(b -> b.sourceBucket(LEGACY_BUCKET).sourceKey(key).destinationBucket(PRODUCTION_BUCKET)
+                    .destinationKey("avatar/" + key.substring("image/".length())));
+        }
+
+        // As S3 answers credentials without s3:ListBucket: no listing, and 403 for a HEAD of a missing key.
+        try (FaultInjectingProxy noListing = FaultInjectingProxy.denying(connection().s3Endpoint(), (method, url) ->
+                isListing(url, PRODUCTION_BUCKET) || (List.of("HEAD", "GET").contains(method)
+                        && objectKey(url, PRODUCTION_BUCKET).filter(key -> !objectExists(PRODUCTION_BUCKET, key))
+                        .isPresent()))) {
+            assertThat(migrate("migration.s3.endpoint", noListing.endpoint())).isEqualTo(ExitCode.DONE.code());
+        }
+
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(objectKeys(PRODUCTION_BUCKET)).hasSize(300);
+        assertThat(deadLetters()).isEmpty();
+        assertThat(logLines()).anyMatch(line -> line.contains("WARNING: s3:ListBucket is denied in bucket "
+                + PRODUCTION_BUCKET + ": each row's copy is looked for with a HEAD"))
+                .anyMatch(line -> line.contains(": 280 files copied, 20 already present, 300 rows updated"))
+                .anyMatch(line -> line.endsWith("* objects in bucket " + PRODUCTION_BUCKET + " under avatar/ not counted"
+                        + " (s3:ListBucket is denied)"));
+    }
+
+    @Test
+    void withoutListBucketNorGetObjectOnTheTargetTheRunIsRefusedNamingBothUnlessItNeedNotLook() throws Exception {
+        insertRows(numberedKeys("image/", 30), true);
+
+        try (FaultInjectingProxy blind = FaultInjectingProxy.denying(connection().s3Endpoint(), (method, url) ->
+                isListing(url, PRODUCTION_BUCKET) || (List.of("HEAD", "GET").contains(method)
+                        && objectKey(url, PRODUCTION_BUCKET).isPresent()))) {
+            assertRefusedWithOneLine("Cannot tell which copies are in bucket " + PRODUCTION_BUCKET + " already:"
+                    + " s3:ListBucket and s3:GetObject are both denied there; grant s3:ListBucket on the prefix avatar/,"
+                    + " or set migration.skip-existing=false", "migration.s3.endpoint", blind.endpoint());
+            assertNothingWritten();
+
+            assertThat(migrate("migration.s3.endpoint", blind.endpoint(), "migration.skip-existing", "false"))
+                    .isEqualTo(ExitCode.DONE.code());
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    @Test
+    void withoutGetObjectOnTheSourceTheRunIsRefusedNamingIt() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        try (FaultInjectingProxy noRead = FaultInjectingProxy.denying(connection().s3Endpoint(), (method, url) ->
+                List.of("HEAD", "GET").contains(method) && objectKey(url, LEGACY_BUCKET).isPresent())) {
+            assertRefusedWithOneLine("Cannot read objects of bucket " + LEGACY_BUCKET + " (migration.source.bucket):"
+                    + " HTTP 403 (s3:GetObject is needed)", "migration.s3.endpoint", noRead.endpoint());
+        }
+        assertNothingWritten();
+    }
+
+    @Test
+    void aWriteProbeThatCannotBeDeletedIsReportedAndTheRunGoesOn() throws Exception {
+        insertRows(numberedKeys("image/", 5), true);
+
+        try (FaultInjectingProxy noDelete = FaultInjectingProxy.denying(connection().s3Endpoint(), (method, url) ->
+                method.equals("DELETE") && objectKey(url, PRODUCTION_BUCKET).isPresent())) {
+            assertThat(migrate("migration.s3.endpoint", noDelete.endpoint())).isEqualTo(ExitCode.DONE.code());
+        }
+
+        assertThat(objectKeys(PRODUCTION_BUCKET)).filteredOn(key -> key.startsWith("avatar/.migration-write-check-"))
+                .singleElement().satisfies(probe -> assertThat(logLines()).anyMatch(line -> line.endsWith(
+                        "WARNING: the write check left " + PRODUCTION_BUCKET + "/" + probe + " behind: s3:DeleteObject"
+                        + " is denied there (the migration itself never deletes); remove it by hand")));
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+    }
+
+    @Test
+    void aListBucketPolicyRestrictedToTheTwoPrefixesIsEnoughToMigrateCountAndVerify() throws Exception {
+        insertRows(numberedKeys("image/", 1_200), true);
+        insertObject(LEGACY_BUCKET, "elsewhere/other.png", "not ours");
+
+        try (FaultInjectingProxy prefixesOnly = FaultInjectingProxy.denying(connection().s3Endpoint(), (method, url) ->
+                (isListing(url, LEGACY_BUCKET) && !listedPrefix(url).startsWith("image/"))
+                        || (isListing(url, PRODUCTION_BUCKET) && !listedPrefix(url).startsWith("avatar/")))) {
+            assertThat(migrate("migration.s3.endpoint", prefixesOnly.endpoint())).isEqualTo(ExitCode.DONE.code());
+            assertThat(migrate("migration.s3.endpoint", prefixesOnly.endpoint(), "migration.mode", "status"))
+                    .isEqualTo(ExitCode.DONE.code());
+            assertThat(migrate("migration.s3.endpoint", prefixesOnly.endpoint(), "migration.mode", "verify"))
+                    .isEqualTo(ExitCode.DONE.code());
+        }
+        assertThat(keys()).allMatch(key -> key.startsWith("avatar/"));
+        assertThat(logLines()).anyMatch(line -> line.endsWith("* 1200 objects in bucket " + LEGACY_BUCKET
+                + " under image/")).anyMatch(line -> line.endsWith("* 1200 objects in bucket " + PRODUCTION_BUCKET
+                + " under avatar/")).noneMatch(line -> line.contains("not counted"));
+    }
+
+    /** A ListObjectsV2 request of the bucket, as a path-style URL. */
+    private static boolean isListing(String url, String bucket) {
+        return url.matches("/" + bucket + "/?\\?.*") && url.contains("list-type=2");
+    }
+
+    /** The prefix a listing asks for, decoded; empty for none. */
+    private static String listedPrefix(String url) {
+        for (String parameter : url.substring(url.indexOf('?') + 1).split("&")) {
+            if (parameter.startsWith("prefix=")) {
+                return URLDecoder.decode(parameter.substring("prefix=".length()), StandardCharsets.UTF_8);
+            }
+        }
+        return "";
+    }
+
+    /** The object key of a request about an object of the bucket, decoded. */
+    private static Optional<String> objectKey(String url, String bucket) {
+        String path = url.split("\\?", 2)[0];
+        String start = "/" + bucket + "/";
+        return path.startsWith(start) && path.length() > start.length()
+                ? Optional.of(URLDecoder.decode(path.substring(start.length()), StandardCharsets.UTF_8))
+                : Optional.empty();
     }
 
     @Test
