@@ -101,6 +101,7 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("failedAttempt", new FailedAttempt());
         registry.bind("copyRequest", new CopyRequest(settings, all.targetObjects(), attemptTimeouts));
         registry.bind("pageListing", new PageListing(s3, settings, targetAccess));
+        registry.bind("targetKeyHolders", new TargetKeyHolders(dataSource, settings));
         registry.bind("retryPolicy", all.retry().policy());
         registry.bind("retryBudget", all.retry().budget());
         registry.bind("pollFailures", new PollFailures(run, all.retry().maxTotalSeconds()));

@@ -42,6 +42,11 @@ public final class RowPlanner implements Processor {
     @Override
     public void process(Exchange exchange) throws InvalidPayloadException {
         RowMigration row = keys.plan(exchange.getMessage().getMandatoryBody(Map.class));
+        Map<?, ?> holders = exchange.getProperty(TargetKeyHolders.PROPERTY, Map.class);
+        Long holder = holders == null ? null : (Long) holders.get(row.targetKey());
+        if (holder != null && holder != row.id()) {
+            throw new TargetKeyHolders.TargetKeyTakenException(row, holder);
+        }
         Map<?, ?> sourceObjects = exchange.getProperty(SOURCE_OBJECTS, Map.class);
         if (sourceObjects != null) {
             row = row.withSource((RowMigration.SourceObject) sourceObjects.get(row.sourceKey()));

@@ -87,6 +87,32 @@ abstract class CoreScenarios extends ScenarioSupport {
                 && line.contains(": 1 files copied, 1 already present, 2 rows updated"));
     }
 
+    @ParameterizedTest(name = "migration.skip-existing={0}")
+    @ValueSource(booleans = {true, false})
+    void aLegacyRowMappingOntoAnotherRowsKeyIsDeadLetteredNamingItAndThatRowsObjectIsUntouched(boolean skipExisting)
+            throws Exception {
+        // Row 1 is a production row; row 2 maps onto its key; rows 3 and 4 hold the same legacy key.
+        insertRows(List.of("avatar/avatar-1.png", "image/avatar-1.png", "image/avatar-3.png", "image/avatar-3.png",
+                "image/avatar-5.png"), false);
+        insertObject(PRODUCTION_BUCKET, "avatar/avatar-1.png", "the production row's own bytes");
+        for (String key : List.of("image/avatar-1.png", "image/avatar-3.png", "image/avatar-5.png")) {
+            insertObject(LEGACY_BUCKET, key, "legacy bytes of " + key);
+        }
+
+        assertThat(migrate("migration.skip-existing", Boolean.toString(skipExisting)))
+                .isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+
+        assertThat(content(PRODUCTION_BUCKET, "avatar/avatar-1.png")).isEqualTo("the production row's own bytes");
+        assertThat(keys()).containsExactly("avatar/avatar-1.png", "image/avatar-1.png", "avatar/avatar-3.png",
+                "image/avatar-3.png", "avatar/avatar-5.png");
+        assertThat(deadLetters()).extracting(letter -> letter.get("rowId").asLong() + ": "
+                + letter.get("errorMessage").asText()).containsExactlyInAnyOrder(
+                "2: row 1 already points at the target key avatar/avatar-1.png: this row is left as it is, so that two"
+                        + " rows never share one object and its copy never replaces row 1's",
+                "4: row 3 already points at the target key avatar/avatar-3.png: this row is left as it is, so that two"
+                        + " rows never share one object and its copy never replaces row 3's");
+    }
+
     @ParameterizedTest(name = "target keys far apart (a HEAD each): {0}")
     @ValueSource(booleans = {false, true})
     void aDifferentObjectAtATargetKeyIsNeitherPointedAtNorOverwrittenUnlessAsked(boolean farApart) throws Exception {
