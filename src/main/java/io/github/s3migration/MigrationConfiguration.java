@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import javax.sql.DataSource;
 
@@ -100,6 +102,14 @@ public class MigrationConfiguration implements CamelConfiguration {
         registry.bind("rowPlanner", new RowPlanner(settings.keyMapping(), targetCheck));
         registry.bind("failedAttempt", new FailedAttempt());
         registry.bind("copyRequest", new CopyRequest(settings, all.targetObjects(), attemptTimeouts));
+        // The parts of the copies in parts, a few side by side per copy thread at most; idle unless objects are large.
+        ExecutorService copyParts = Executors.newFixedThreadPool(Math.min(64, 4 * settings.parallelism()), runnable -> {
+            Thread thread = new Thread(runnable, "copy-part");
+            thread.setDaemon(true);
+            return thread;
+        });
+        registry.bind("copyPartThreads", ExecutorService.class, copyParts, null, "shutdownNow");
+        registry.bind("multipartCopy", new MultipartCopy(s3, settings, all.targetObjects(), copyParts));
         registry.bind("pageListing", new PageListing(s3, settings, targetAccess));
         registry.bind("targetKeyHolders", new TargetKeyHolders(dataSource, settings));
         registry.bind("retryPolicy", all.retry().policy());

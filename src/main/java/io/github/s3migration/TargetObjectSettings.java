@@ -7,6 +7,7 @@ import java.util.stream.Stream;
 
 import org.apache.camel.spi.PropertiesComponent;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
@@ -18,7 +19,12 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
  * key is copied over ({@link TargetCheck}).
  */
 public record TargetObjectSettings(Optional<ObjectCannedACL> acl, Optional<StorageClass> storageClass,
-        Optional<ServerSideEncryption> sse, Optional<String> sseKmsKeyId, boolean overwriteConflicts) {
+        Optional<ServerSideEncryption> sse, Optional<String> sseKmsKeyId, boolean overwriteConflicts,
+        long multipartCopyThreshold) {
+
+    /** S3's smallest part (but the last), and its largest CopyObject. */
+    static final long MIN_PART_BYTES = 5L << 20;
+    static final long MAX_COPY_OBJECT_BYTES = 5L << 30;
 
     static TargetObjectSettings from(PropertiesComponent properties) {
         Settings settings = new Settings(properties);
@@ -34,7 +40,18 @@ public record TargetObjectSettings(Optional<ObjectCannedACL> acl, Optional<Stora
                 known(settings, "migration.target.storage-class", StorageClass::fromValue,
                         StorageClass.knownValues().stream().map(StorageClass::toString)),
                 sse, kmsKey, settings.choice("migration.target.on-conflict", List.of("fail", "overwrite"))
-                        .equals("overwrite"));
+                        .equals("overwrite"), multipartCopyThreshold(settings));
+    }
+
+    private static long multipartCopyThreshold(Settings settings) {
+        String key = "migration.multipart-copy-threshold-bytes";
+        long threshold = settings.optionalLong(key).orElseThrow(() -> new InvalidConfigurationException(
+                "Missing required setting " + key));
+        if (threshold < MIN_PART_BYTES || threshold > MAX_COPY_OBJECT_BYTES) {
+            throw new InvalidConfigurationException(key + " must be between " + MIN_PART_BYTES + " (S3's smallest"
+                    + " part) and " + MAX_COPY_OBJECT_BYTES + " (its largest CopyObject), not " + threshold);
+        }
+        return threshold;
     }
 
     private static <T> Optional<T> known(Settings settings, String key, Function<String, T> parse,
@@ -63,5 +80,13 @@ public record TargetObjectSettings(Optional<ObjectCannedACL> acl, Optional<Stora
         storageClass.ifPresent(copy::storageClass);
         sse.ifPresent(copy::serverSideEncryption);
         sseKmsKeyId.ifPresent(copy::ssekmsKeyId);
+    }
+
+    /** Sets these on a copy in parts. */
+    void applyTo(CreateMultipartUploadRequest.Builder upload) {
+        acl.ifPresent(upload::acl);
+        storageClass.ifPresent(upload::storageClass);
+        sse.ifPresent(upload::serverSideEncryption);
+        sseKmsKeyId.ifPresent(upload::ssekmsKeyId);
     }
 }

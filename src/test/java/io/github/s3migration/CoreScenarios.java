@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -415,6 +416,67 @@ abstract class CoreScenarios extends ScenarioSupport {
         assertThat(copy.contentType()).isEqualTo("image/png");
         assertThat(copy.cacheControl()).isEqualTo("max-age=86400");
         assertThat(copy.metadata()).containsEntry("owner", "42");
+    }
+
+    @Test
+    void objectsAboveTheThresholdAreCopiedInPartsByteForByteWithTheirContentTypeAndMetadata() throws Exception {
+        insertRows(List.of("image/large-1.png", "image/large-2.png", "image/small.png"), false);
+        Map<String, byte[]> bytes = Map.of("image/large-1.png", randomBytes(1, 12 << 20),
+                "image/large-2.png", randomBytes(2, (11 << 20) + 12_345), "image/small.png", randomBytes(3, 4_096));
+        bytes.forEach((key, content) -> s3.putObject(b -> b.bucket(LEGACY_BUCKET).key(key).contentType("image/png")
+                .cacheControl("max-age=60").metadata(Map.of("owner", key)), RequestBody.fromBytes(content)));
+
+        List<String> requests;
+        try (FaultInjectingProxy counting = FaultInjectingProxy.delayRequestsContaining(connection().s3Endpoint(), "/",
+                0)) {
+            assertThat(migrate("migration.s3.endpoint", counting.endpoint(), "migration.multipart-copy-threshold-bytes",
+                    Long.toString(5L << 20))).isEqualTo(ExitCode.DONE.code());
+            requests = counting.requestLines();
+        }
+
+        assertThat(keys()).containsExactly("avatar/large-1.png", "avatar/large-2.png", "avatar/small.png");
+        bytes.forEach((key, content) -> {
+            String copyKey = "avatar/" + key.substring("image/".length());
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(PRODUCTION_BUCKET).key(copyKey)).asByteArray())
+                    .as(copyKey).isEqualTo(content);
+            HeadObjectResponse copy = s3.headObject(b -> b.bucket(PRODUCTION_BUCKET).key(copyKey));
+            assertThat(copy.contentType()).isEqualTo("image/png");
+            assertThat(copy.cacheControl()).isEqualTo("max-age=60");
+            assertThat(copy.metadata()).containsEntry("owner", key);
+        });
+        // Parts of 5 MiB: three for each large object, none for the small one, which was one CopyObject.
+        assertThat(requests).filteredOn(line -> line.startsWith("PUT /" + PRODUCTION_BUCKET + "/avatar/large-")
+                && line.contains("partNumber=")).hasSize(6);
+        assertThat(requests).filteredOn(line -> line.startsWith("PUT /" + PRODUCTION_BUCKET + "/avatar/small.png"))
+                .hasSize(1);
+        assertThat(s3.listMultipartUploads(b -> b.bucket(PRODUCTION_BUCKET)).uploads()).isEmpty();
+    }
+
+    @Test
+    void aCopyInPartsThatFailsMidwayLeavesNoIncompleteUploadAndTheRowIsDeadLettered() throws Exception {
+        insertRows(List.of("image/large.png", "image/small.png"), false);
+        s3.putObject(b -> b.bucket(LEGACY_BUCKET).key("image/large.png"), RequestBody.fromBytes(randomBytes(4, 16 << 20)));
+        insertObject(LEGACY_BUCKET, "image/small.png", "small");
+
+        // The second part of every upload is refused for good.
+        try (FaultInjectingProxy secondPartRefused = FaultInjectingProxy.denying(connection().s3Endpoint(),
+                (method, url) -> method.equals("PUT") && url.contains("partNumber=2&"))) {
+            assertThat(migrate("migration.s3.endpoint", secondPartRefused.endpoint(),
+                    "migration.multipart-copy-threshold-bytes", Long.toString(5L << 20)))
+                    .isEqualTo(ExitCode.LEGACY_ROWS_LEFT.code());
+        }
+
+        assertThat(keys()).containsExactly("image/large.png", "avatar/small.png");
+        assertThat(deadLetters()).singleElement().satisfies(letter -> assertThat(letter.get("rowId").asLong())
+                .isEqualTo(1));
+        assertThat(s3.listMultipartUploads(b -> b.bucket(PRODUCTION_BUCKET)).uploads()).isEmpty();
+        assertThat(objectExists(PRODUCTION_BUCKET, "avatar/large.png")).isFalse();
+    }
+
+    private static byte[] randomBytes(long seed, int size) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
     }
 
     /** The status of a GET without credentials, as a browser asks for an avatar. */
